@@ -3,10 +3,13 @@
 Run every nbgrader command from the repository root (the folder holding this file).
 """
 
+import os
+
 c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
 
 # Where things live: solutions/ is the instructor source, notebooks/ the generated student release.
-c.CourseDirectory.root = "."
+# The course root is the folder of this file (traitlets defines __file__ while loading it).
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "notebooks"
 c.CourseDirectory.submitted_directory = "submitted"
