@@ -1,0 +1,432 @@
+"""Wrong and alternative answers for 07_beyond_batchnorm."""
+
+WRONG = {
+    "normalization_axes": [
+        ("LayerNorm over the batch axis too (BN's axes for layer)", '''
+def normalization_axes(method):
+    axes = {"batch": (0, 2, 3), "layer": (0, 1, 2, 3), "instance": (2, 3), "group": (2, 3, 4)}
+    if method not in axes:
+        raise ValueError(method)
+    return axes[method]
+'''),
+        ("BatchNorm without the spatial axes (BatchNorm1d view)", '''
+def normalization_axes(method):
+    axes = {"batch": (0,), "layer": (1, 2, 3), "instance": (2, 3), "group": (2, 3, 4)}
+    if method not in axes:
+        raise ValueError(method)
+    return axes[method]
+'''),
+        ("GroupNorm averaging over the group axis too", '''
+def normalization_axes(method):
+    axes = {"batch": (0, 2, 3), "layer": (1, 2, 3), "instance": (2, 3), "group": (1, 2, 3, 4)}
+    if method not in axes:
+        raise ValueError(method)
+    return axes[method]
+'''),
+        ("unknown method returns None instead of raising ValueError", '''
+def normalization_axes(method):
+    axes = {"batch": (0, 2, 3), "layer": (1, 2, 3), "instance": (2, 3), "group": (2, 3, 4)}
+    return axes.get(method)
+'''),
+    ],
+    "layernorm_forward": [
+        ("statistics over the batch axis (BatchNorm)", '''
+def layernorm_forward(x, gamma, beta, eps=1e-5):
+    mean = x.mean(axis=0, keepdims=True)
+    var = x.var(axis=0, keepdims=True)
+    x_hat = (x - mean) / np.sqrt(var + eps)
+    return gamma * x_hat + beta, {"x_hat": x_hat, "inv_std": 1 / np.sqrt(var + eps), "gamma": gamma}
+'''),
+        ("unbiased variance (ddof=1)", '''
+def layernorm_forward(x, gamma, beta, eps=1e-5):
+    mean = x.mean(axis=1, keepdims=True)
+    var = x.var(axis=1, ddof=1, keepdims=True)
+    x_hat = (x - mean) / np.sqrt(var + eps)
+    return gamma * x_hat + beta, {"x_hat": x_hat, "inv_std": 1 / np.sqrt(var + eps), "gamma": gamma}
+'''),
+        ("eps outside the square root", '''
+def layernorm_forward(x, gamma, beta, eps=1e-5):
+    mean = x.mean(axis=1, keepdims=True)
+    std = x.std(axis=1, keepdims=True)
+    x_hat = (x - mean) / (std + eps)
+    return gamma * x_hat + beta, {"x_hat": x_hat, "inv_std": 1 / (std + eps), "gamma": gamma}
+'''),
+        ("eps ignored (hard-coded 1e-5)", '''
+def layernorm_forward(x, gamma, beta, eps=1e-5):
+    mean = x.mean(axis=1, keepdims=True)
+    var = x.var(axis=1, keepdims=True)
+    x_hat = (x - mean) / np.sqrt(var + 1e-5)
+    return gamma * x_hat + beta, {"x_hat": x_hat, "inv_std": 1 / np.sqrt(var + 1e-5), "gamma": gamma}
+'''),
+        ("modifies x in place", '''
+def layernorm_forward(x, gamma, beta, eps=1e-5):
+    mean = x.mean(axis=1, keepdims=True)
+    var = x.var(axis=1, keepdims=True)
+    x -= mean
+    x /= np.sqrt(var + eps)
+    x_hat = x
+    return gamma * x_hat + beta, {"x_hat": x_hat, "inv_std": 1 / np.sqrt(var + eps), "gamma": gamma}
+'''),
+        ("no scale and shift (gamma, beta ignored)", '''
+def layernorm_forward(x, gamma, beta, eps=1e-5):
+    mean = x.mean(axis=1, keepdims=True)
+    var = x.var(axis=1, keepdims=True)
+    x_hat = (x - mean) / np.sqrt(var + eps)
+    return x_hat, {"x_hat": x_hat, "inv_std": 1 / np.sqrt(var + eps), "gamma": gamma}
+'''),
+    ],
+    "layernorm_backward": [
+        ("dx misses the mean and variance paths", '''
+def layernorm_backward(dout, cache):
+    x_hat, inv_std, gamma = cache["x_hat"], cache["inv_std"], cache["gamma"]
+    return dout * gamma * inv_std, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+'''),
+        ("dx misses the variance path", '''
+def layernorm_backward(dout, cache):
+    x_hat, inv_std, gamma = cache["x_hat"], cache["inv_std"], cache["gamma"]
+    dx_hat = dout * gamma
+    dx = inv_std * (dx_hat - dx_hat.mean(axis=1, keepdims=True))
+    return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+'''),
+        ("dx misses the mean path", '''
+def layernorm_backward(dout, cache):
+    x_hat, inv_std, gamma = cache["x_hat"], cache["inv_std"], cache["gamma"]
+    dx_hat = dout * gamma
+    dx = inv_std * (dx_hat - x_hat * (dx_hat * x_hat).mean(axis=1, keepdims=True))
+    return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+'''),
+        ("dx sums over the batch axis (BatchNorm's backward)", '''
+def layernorm_backward(dout, cache):
+    x_hat, inv_std, gamma = cache["x_hat"], cache["inv_std"], cache["gamma"]
+    dx_hat = dout * gamma
+    dx = inv_std * (dx_hat - dx_hat.mean(axis=0, keepdims=True)
+                    - x_hat * (dx_hat * x_hat).mean(axis=0, keepdims=True))
+    return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+'''),
+        ("dgamma forgets x_hat", '''
+def layernorm_backward(dout, cache):
+    x_hat, inv_std, gamma = cache["x_hat"], cache["inv_std"], cache["gamma"]
+    D = x_hat.shape[1]
+    dx_hat = dout * gamma
+    dx = inv_std / D * (D * dx_hat - dx_hat.sum(axis=1, keepdims=True)
+                        - x_hat * (dx_hat * x_hat).sum(axis=1, keepdims=True))
+    return dx, dout.sum(axis=0), dout.sum(axis=0)
+'''),
+        ("dx forgets gamma", '''
+def layernorm_backward(dout, cache):
+    x_hat, inv_std, gamma = cache["x_hat"], cache["inv_std"], cache["gamma"]
+    D = x_hat.shape[1]
+    dx_hat = dout
+    dx = inv_std / D * (D * dx_hat - dx_hat.sum(axis=1, keepdims=True)
+                        - x_hat * (dx_hat * x_hat).sum(axis=1, keepdims=True))
+    return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+'''),
+    ],
+    "instancenorm_forward": [
+        ("statistics over the batch axis too (BatchNorm)", '''
+def instancenorm_forward(x, gamma, beta, eps=1e-5):
+    mean = x.mean(axis=(0, 2, 3), keepdims=True)
+    var = x.var(axis=(0, 2, 3), keepdims=True)
+    x_hat = (x - mean) / np.sqrt(var + eps)
+    return gamma.reshape(1, -1, 1, 1) * x_hat + beta.reshape(1, -1, 1, 1), None
+'''),
+        ("statistics over the channels too (LayerNorm)", '''
+def instancenorm_forward(x, gamma, beta, eps=1e-5):
+    mean = x.mean(axis=(1, 2, 3), keepdims=True)
+    var = x.var(axis=(1, 2, 3), keepdims=True)
+    x_hat = (x - mean) / np.sqrt(var + eps)
+    return gamma.reshape(1, -1, 1, 1) * x_hat + beta.reshape(1, -1, 1, 1), None
+'''),
+        ("unbiased variance (ddof=1)", '''
+def instancenorm_forward(x, gamma, beta, eps=1e-5):
+    mean = x.mean(axis=(2, 3), keepdims=True)
+    var = x.var(axis=(2, 3), ddof=1, keepdims=True)
+    x_hat = (x - mean) / np.sqrt(var + eps)
+    return gamma.reshape(1, -1, 1, 1) * x_hat + beta.reshape(1, -1, 1, 1), None
+'''),
+        ("eps outside the square root", '''
+def instancenorm_forward(x, gamma, beta, eps=1e-5):
+    mean = x.mean(axis=(2, 3), keepdims=True)
+    x_hat = (x - mean) / (x.std(axis=(2, 3), keepdims=True) + eps)
+    return gamma.reshape(1, -1, 1, 1) * x_hat + beta.reshape(1, -1, 1, 1), None
+'''),
+        ("gamma and beta broadcast along the last axis instead of the channels", '''
+def instancenorm_forward(x, gamma, beta, eps=1e-5):
+    mean = x.mean(axis=(2, 3), keepdims=True)
+    var = x.var(axis=(2, 3), keepdims=True)
+    x_hat = (x - mean) / np.sqrt(var + eps)
+    return gamma * x_hat + beta, None
+'''),
+        ("statistics over the width only", '''
+def instancenorm_forward(x, gamma, beta, eps=1e-5):
+    mean = x.mean(axis=3, keepdims=True)
+    var = x.var(axis=3, keepdims=True)
+    x_hat = (x - mean) / np.sqrt(var + eps)
+    return gamma.reshape(1, -1, 1, 1) * x_hat + beta.reshape(1, -1, 1, 1), None
+'''),
+    ],
+    "groupnorm_forward": [
+        ("statistics over the batch axis too", '''
+def groupnorm_forward(x, gamma, beta, num_groups, eps=1e-5):
+    N, C, H, W = x.shape
+    if C % num_groups:
+        raise ValueError("num_groups must divide C")
+    grouped = x.reshape(N, num_groups, C // num_groups, H, W)
+    mean = grouped.mean(axis=(0, 2, 3, 4), keepdims=True)
+    var = grouped.var(axis=(0, 2, 3, 4), keepdims=True)
+    x_hat = ((grouped - mean) / np.sqrt(var + eps)).reshape(N, C, H, W)
+    return gamma.reshape(1, C, 1, 1) * x_hat + beta.reshape(1, C, 1, 1), None
+'''),
+        ("unbiased variance (ddof=1)", '''
+def groupnorm_forward(x, gamma, beta, num_groups, eps=1e-5):
+    N, C, H, W = x.shape
+    if C % num_groups:
+        raise ValueError("num_groups must divide C")
+    grouped = x.reshape(N, num_groups, C // num_groups, H, W)
+    mean = grouped.mean(axis=(2, 3, 4), keepdims=True)
+    var = grouped.var(axis=(2, 3, 4), ddof=1, keepdims=True)
+    x_hat = ((grouped - mean) / np.sqrt(var + eps)).reshape(N, C, H, W)
+    return gamma.reshape(1, C, 1, 1) * x_hat + beta.reshape(1, C, 1, 1), None
+'''),
+        ("interleaved channel groups (channel c in group c % G)", '''
+def groupnorm_forward(x, gamma, beta, num_groups, eps=1e-5):
+    N, C, H, W = x.shape
+    if C % num_groups:
+        raise ValueError("num_groups must divide C")
+    grouped = x.reshape(N, C // num_groups, num_groups, H, W)
+    mean = grouped.mean(axis=(1, 3, 4), keepdims=True)
+    var = grouped.var(axis=(1, 3, 4), keepdims=True)
+    x_hat = ((grouped - mean) / np.sqrt(var + eps)).reshape(N, C, H, W)
+    return gamma.reshape(1, C, 1, 1) * x_hat + beta.reshape(1, C, 1, 1), None
+'''),
+        ("gamma and beta per group instead of per channel", '''
+def groupnorm_forward(x, gamma, beta, num_groups, eps=1e-5):
+    N, C, H, W = x.shape
+    if C % num_groups:
+        raise ValueError("num_groups must divide C")
+    grouped = x.reshape(N, num_groups, C // num_groups, H, W)
+    mean = grouped.mean(axis=(2, 3, 4), keepdims=True)
+    var = grouped.var(axis=(2, 3, 4), keepdims=True)
+    x_hat = (grouped - mean) / np.sqrt(var + eps)
+    out = gamma[:num_groups].reshape(1, num_groups, 1, 1, 1) * x_hat + beta[:num_groups].reshape(1, num_groups, 1, 1, 1)
+    return out.reshape(N, C, H, W), None
+'''),
+        ("eps outside the square root", '''
+def groupnorm_forward(x, gamma, beta, num_groups, eps=1e-5):
+    N, C, H, W = x.shape
+    if C % num_groups:
+        raise ValueError("num_groups must divide C")
+    grouped = x.reshape(N, num_groups, C // num_groups, H, W)
+    mean = grouped.mean(axis=(2, 3, 4), keepdims=True)
+    std = grouped.std(axis=(2, 3, 4), keepdims=True)
+    x_hat = ((grouped - mean) / (std + eps)).reshape(N, C, H, W)
+    return gamma.reshape(1, C, 1, 1) * x_hat + beta.reshape(1, C, 1, 1), None
+'''),
+        ("num_groups not checked: flattens (C, H, W) into num_groups chunks", '''
+def groupnorm_forward(x, gamma, beta, num_groups, eps=1e-5):
+    N, C, H, W = x.shape
+    grouped = x.reshape(N, num_groups, -1)
+    mean = grouped.mean(axis=2, keepdims=True)
+    var = grouped.var(axis=2, keepdims=True)
+    x_hat = ((grouped - mean) / np.sqrt(var + eps)).reshape(N, C, H, W)
+    return gamma.reshape(1, C, 1, 1) * x_hat + beta.reshape(1, C, 1, 1), None
+'''),
+        ("raises AssertionError instead of ValueError when num_groups does not divide C", '''
+def groupnorm_forward(x, gamma, beta, num_groups, eps=1e-5):
+    N, C, H, W = x.shape
+    if C % num_groups:
+        raise AssertionError("num_groups must divide C")
+    grouped = x.reshape(N, num_groups, C // num_groups, H, W)
+    mean = grouped.mean(axis=(2, 3, 4), keepdims=True)
+    var = grouped.var(axis=(2, 3, 4), keepdims=True)
+    x_hat = ((grouped - mean) / np.sqrt(var + eps)).reshape(N, C, H, W)
+    return gamma.reshape(1, C, 1, 1) * x_hat + beta.reshape(1, C, 1, 1), None
+'''),
+        ("statistics per channel (InstanceNorm) whatever num_groups", '''
+def groupnorm_forward(x, gamma, beta, num_groups, eps=1e-5):
+    N, C, H, W = x.shape
+    if C % num_groups:
+        raise ValueError("num_groups must divide C")
+    mean = x.mean(axis=(2, 3), keepdims=True)
+    var = x.var(axis=(2, 3), keepdims=True)
+    x_hat = (x - mean) / np.sqrt(var + eps)
+    return gamma.reshape(1, C, 1, 1) * x_hat + beta.reshape(1, C, 1, 1), None
+'''),
+    ],
+    "groupnorm_backward": [
+        ("dx misses the mean and variance paths", '''
+def groupnorm_backward(dout, cache):
+    x_hat, inv_std, gamma, G = cache["x_hat"], cache["inv_std"], cache["gamma"], cache["num_groups"]
+    N, C, H, W = x_hat.shape
+    dx = (dout * gamma.reshape(1, C, 1, 1)).reshape(N, G, -1) * inv_std.reshape(N, G, 1)
+    return dx.reshape(N, C, H, W), (dout * x_hat).sum(axis=(0, 2, 3)), dout.sum(axis=(0, 2, 3))
+'''),
+        ("dx misses the variance path", '''
+def groupnorm_backward(dout, cache):
+    x_hat, inv_std, gamma, G = cache["x_hat"], cache["inv_std"], cache["gamma"], cache["num_groups"]
+    N, C, H, W = x_hat.shape
+    dx_hat = (dout * gamma.reshape(1, C, 1, 1)).reshape(N, G, -1)
+    dx = inv_std.reshape(N, G, 1) * (dx_hat - dx_hat.mean(axis=2, keepdims=True))
+    return dx.reshape(N, C, H, W), (dout * x_hat).sum(axis=(0, 2, 3)), dout.sum(axis=(0, 2, 3))
+'''),
+        ("mean and variance paths summed per channel instead of per group", '''
+def groupnorm_backward(dout, cache):
+    x_hat, inv_std, gamma, G = cache["x_hat"], cache["inv_std"], cache["gamma"], cache["num_groups"]
+    N, C, H, W = x_hat.shape
+    r = np.repeat(inv_std.reshape(N, G), C // G, axis=1).reshape(N, C, 1, 1)
+    dx_hat = dout * gamma.reshape(1, C, 1, 1)
+    dx = r * (dx_hat - dx_hat.mean(axis=(2, 3), keepdims=True)
+              - x_hat * (dx_hat * x_hat).mean(axis=(2, 3), keepdims=True))
+    return dx, (dout * x_hat).sum(axis=(0, 2, 3)), dout.sum(axis=(0, 2, 3))
+'''),
+        ("dgamma and dbeta summed per group", '''
+def groupnorm_backward(dout, cache):
+    x_hat, inv_std, gamma, G = cache["x_hat"], cache["inv_std"], cache["gamma"], cache["num_groups"]
+    N, C, H, W = x_hat.shape
+    dx_hat = (dout * gamma.reshape(1, C, 1, 1)).reshape(N, G, -1)
+    xh = x_hat.reshape(N, G, -1)
+    dx = inv_std.reshape(N, G, 1) * (dx_hat - dx_hat.mean(axis=2, keepdims=True)
+                                     - xh * (dx_hat * xh).mean(axis=2, keepdims=True))
+    dgamma_group = (dout * x_hat).reshape(N, G, -1).sum(axis=(0, 2))
+    dbeta_group = dout.reshape(N, G, -1).sum(axis=(0, 2))
+    return dx.reshape(N, C, H, W), np.repeat(dgamma_group, C // G), np.repeat(dbeta_group, C // G)
+'''),
+        ("dx forgets gamma", '''
+def groupnorm_backward(dout, cache):
+    x_hat, inv_std, gamma, G = cache["x_hat"], cache["inv_std"], cache["gamma"], cache["num_groups"]
+    N, C, H, W = x_hat.shape
+    dx_hat = dout.reshape(N, G, -1)
+    xh = x_hat.reshape(N, G, -1)
+    dx = inv_std.reshape(N, G, 1) * (dx_hat - dx_hat.mean(axis=2, keepdims=True)
+                                     - xh * (dx_hat * xh).mean(axis=2, keepdims=True))
+    return dx.reshape(N, C, H, W), (dout * x_hat).sum(axis=(0, 2, 3)), dout.sum(axis=(0, 2, 3))
+'''),
+    ],
+}
+
+CORRECT = {
+    "normalization_axes": [
+        ("negative axes in a list", '''
+def normalization_axes(method):
+    if method == "batch":
+        return [0, -2, -1]
+    if method == "layer":
+        return [-3, -2, -1]
+    if method == "instance":
+        return [-2, -1]
+    if method == "group":
+        return [-3, -2, -1]
+    raise ValueError("unknown method " + repr(method))
+'''),
+    ],
+    "layernorm_forward": [
+        ("staged with E[x^2] - E[x]^2 and explicit loops over rows", '''
+def layernorm_forward(x, gamma, beta, eps=1e-5):
+    N, D = x.shape
+    out = np.empty_like(x, dtype=float)
+    x_hat = np.empty_like(out)
+    inv_std = np.empty((N, 1))
+    for n in range(N):
+        row = x[n]
+        mu = row.sum() / D
+        var = (row * row).sum() / D - mu * mu
+        inv_std[n, 0] = 1.0 / np.sqrt(var + eps)
+        x_hat[n] = (row - mu) * inv_std[n, 0]
+        out[n] = gamma * x_hat[n] + beta
+    return out, {"x_hat": x_hat, "inv_std": inv_std, "gamma": gamma}
+'''),
+        ("transpose, standardize the columns, transpose back", '''
+def layernorm_forward(x, gamma, beta, eps=1e-5):
+    xt = x.T
+    centered = xt - xt.mean(axis=0)
+    inv_std = 1.0 / np.sqrt((centered ** 2).mean(axis=0) + eps)
+    x_hat = (centered * inv_std).T
+    return x_hat * gamma + beta, {"x_hat": x_hat, "inv_std": inv_std[:, None], "gamma": gamma}
+'''),
+    ],
+    "layernorm_backward": [
+        ("staged backpropagation through mean, variance and x_hat", '''
+def layernorm_backward(dout, cache):
+    x_hat, inv_std, gamma = cache["x_hat"], cache["inv_std"], cache["gamma"]
+    D = x_hat.shape[1]
+    xmu = x_hat / inv_std
+    dbeta = np.sum(dout, axis=0)
+    dgamma = np.sum(dout * x_hat, axis=0)
+    dx_hat = dout * gamma
+    dvar = np.sum(dx_hat * xmu, axis=1, keepdims=True) * -0.5 * inv_std ** 3
+    dmean = -np.sum(dx_hat * inv_std, axis=1, keepdims=True) - 2.0 * dvar * np.mean(xmu, axis=1, keepdims=True)
+    dx = dx_hat * inv_std + dvar * 2.0 * xmu / D + dmean / D
+    return dx, dgamma, dbeta
+'''),
+    ],
+    "instancenorm_forward": [
+        ("reshape to (N * C, H * W) and standardize the rows", '''
+def instancenorm_forward(x, gamma, beta, eps=1e-5):
+    N, C, H, W = x.shape
+    rows = x.reshape(N * C, H * W)
+    centered = rows - rows.mean(axis=1, keepdims=True)
+    x_hat = centered / np.sqrt((centered ** 2).mean(axis=1, keepdims=True) + eps)
+    x_hat = x_hat.reshape(N, C, H, W)
+    return x_hat * gamma[:, None, None] + beta[:, None, None], {}
+'''),
+        ("E[x^2] - E[x]^2 with einsum", '''
+def instancenorm_forward(x, gamma, beta, eps=1e-5):
+    N, C, H, W = x.shape
+    mean = np.einsum("nchw->nc", x) / (H * W)
+    mean_sq = np.einsum("nchw,nchw->nc", x, x) / (H * W)
+    inv_std = 1.0 / np.sqrt(mean_sq - mean ** 2 + eps)
+    x_hat = (x - mean[:, :, None, None]) * inv_std[:, :, None, None]
+    return np.einsum("nchw,c->nchw", x_hat, gamma) + beta[None, :, None, None], (x_hat, inv_std)
+'''),
+    ],
+    "groupnorm_forward": [
+        ("loop over the groups with explicit channel slices", '''
+def groupnorm_forward(x, gamma, beta, num_groups, eps=1e-5):
+    N, C, H, W = x.shape
+    if C % num_groups != 0:
+        raise ValueError("C must be divisible by num_groups")
+    size = C // num_groups
+    x_hat = np.empty(x.shape)
+    inv_std = np.empty((N, num_groups, 1, 1, 1))
+    for g in range(num_groups):
+        block = x[:, g * size:(g + 1) * size]
+        mu = block.mean(axis=(1, 2, 3), keepdims=True)
+        var = ((block - mu) ** 2).mean(axis=(1, 2, 3), keepdims=True)
+        inv_std[:, g] = 1.0 / np.sqrt(var + eps)
+        x_hat[:, g * size:(g + 1) * size] = (block - mu) / np.sqrt(var + eps)
+    out = x_hat * gamma[None, :, None, None] + beta[None, :, None, None]
+    return out, {"x_hat": x_hat, "inv_std": inv_std, "gamma": gamma, "num_groups": num_groups}
+'''),
+        ("E[x^2] - E[x]^2 on the (N, G, -1) view", '''
+def groupnorm_forward(x, gamma, beta, num_groups, eps=1e-5):
+    N, C, H, W = x.shape
+    if num_groups <= 0 or C // num_groups * num_groups != C:
+        raise ValueError(f"cannot split {C} channels into {num_groups} groups")
+    rows = x.reshape(N, num_groups, -1)
+    mean = rows.mean(axis=2, keepdims=True)
+    var = (rows ** 2).mean(axis=2, keepdims=True) - mean ** 2
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = ((rows - mean) * inv_std).reshape(x.shape)
+    out = x_hat * gamma.reshape(-1, 1, 1) + beta.reshape(-1, 1, 1)
+    return out, {"x_hat": x_hat, "inv_std": inv_std, "gamma": gamma, "num_groups": num_groups}
+'''),
+    ],
+    "groupnorm_backward": [
+        ("reuse the row formula on the (N * G, m) matrix, staged", '''
+def groupnorm_backward(dout, cache):
+    x_hat, inv_std, gamma, G = cache["x_hat"], cache["inv_std"], cache["gamma"], cache["num_groups"]
+    N, C, H, W = x_hat.shape
+    dbeta = dout.sum(axis=(0, 2, 3))
+    dgamma = (dout * x_hat).sum(axis=(0, 2, 3))
+    rows_g = (dout * gamma[None, :, None, None]).reshape(N * G, -1)
+    rows_x = x_hat.reshape(N * G, -1)
+    r = inv_std.reshape(N * G, 1)
+    m = rows_x.shape[1]
+    xmu = rows_x / r
+    dvar = (rows_g * xmu).sum(axis=1, keepdims=True) * -0.5 * r ** 3
+    dmean = -(rows_g * r).sum(axis=1, keepdims=True) - 2.0 * dvar * xmu.mean(axis=1, keepdims=True)
+    dx = rows_g * r + dvar * 2.0 * xmu / m + dmean / m
+    return dx.reshape(N, C, H, W), dgamma, dbeta
+'''),
+    ],
+}
