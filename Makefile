@@ -13,7 +13,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # pytest workers; the notebook tests are independent, so two cores halve the wall time.
 JOBS   ?= 2
 
-.PHONY: lab test setup release clean-venv
+.PHONY: lab test setup release clean-venv grade export report bundle check demo bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,3 +39,32 @@ release: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# --- grading (python -m grading; see README "Instructors: grading a class") ------------------------
+# make grade [A=<id>] [S=<student>] [J=<workers>]   grade submitted/ in parallel into the gradebook
+# make report | make export | make bundle           statistics, grades CSV, the student bundle
+# make check A=<id> [NB=path/to/notebook.ipynb]     students: run the visible tests of an assignment
+GRADING = $(BIN)/python -m grading
+
+grade: $(STAMP)
+	$(GRADING) grade $(if $(A),-a $(A),) $(if $(S),-s $(S),) $(if $(J),-j $(J),)
+
+export: $(STAMP)
+	$(GRADING) export
+
+report: $(STAMP)
+	$(GRADING) report
+
+bundle: $(STAMP)
+	$(GRADING) bundle
+
+check: $(STAMP)
+	@test -n "$(A)" || (echo "usage: make check A=<assignment id> [NB=path/to/notebook.ipynb]"; exit 2)
+	$(GRADING) check $(A) $(if $(NB),--notebook $(NB),)
+
+demo: $(STAMP)
+	@test -n "$(A)" || (echo "usage: make demo A=<assignment id>  (writes a demo class into submitted/)"; exit 2)
+	$(GRADING) demo $(A)
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/grading_benchmark.py $(if $(A),--assignment $(A),)

@@ -1,0 +1,119 @@
+"""Settings for grading, read from the course's ``nbgrader_config.py``.
+
+Folders, the gradebook URL and the per-cell timeout are nbgrader's own settings
+(``c.CourseDirectory.*``, ``c.ExecutePreprocessor.timeout``), so nbgrader and this package always
+agree. Settings only this package uses live in the same file under ``c.CourseGrading``:
+
+    c.CourseGrading.submission_timeout = 900     # seconds for one whole submission
+    c.CourseGrading.max_output_bytes = 1_000_000 # outputs kept per cell; the rest is dropped
+    c.CourseGrading.workers = 0                  # parallel submissions; 0 = one per CPU core
+    c.CourseGrading.probe_timeout = 10           # seconds a kernel may take to answer after a timeout
+
+Command-line options override the file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+CONFIG_FILE = "nbgrader_config.py"
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path
+    source_dir: str = "source"
+    release_dir: str = "release"
+    submitted_dir: str = "submitted"
+    autograded_dir: str = "autograded"
+    feedback_dir: str = "feedback"
+    db_url: str = "sqlite:///gradebook.db"
+    cell_timeout: float = 120.0
+    submission_timeout: float = 900.0
+    max_output_bytes: int = 1_000_000
+    workers: int = 0
+    probe_timeout: float = 10.0
+    report_dir: str = "reports"
+    grades_csv: str = "grades.csv"
+    extra: dict = field(default_factory=dict)
+
+    def path(self, which: str) -> Path:
+        return self.root / getattr(self, f"{which}_dir")
+
+    def source_notebook(self, aid: str) -> Path:
+        return self.path("source") / aid / f"{aid}.ipynb"
+
+    def release_notebook(self, aid: str) -> Path:
+        return self.path("release") / aid / f"{aid}.ipynb"
+
+    def n_workers(self) -> int:
+        return self.workers if self.workers > 0 else (os.cpu_count() or 1)
+
+    def assignments(self) -> list[str]:
+        """Assignment ids that have a source notebook ``<source>/<id>/<id>.ipynb``."""
+        src = self.path("source")
+        if not src.is_dir():
+            return []
+        return sorted(p.name for p in src.iterdir() if (p / f"{p.name}.ipynb").is_file())
+
+    def with_overrides(self, **kw) -> "Settings":
+        return replace(self, **{k: v for k, v in kw.items() if v is not None})
+
+
+def _absolute_db_url(url: str, root: Path) -> str:
+    """Relative SQLite paths are relative to the course root, not to the current directory."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
+        return prefix + str((root / url[len(prefix):]).resolve())
+    return url
+
+
+def load_settings(root: str | os.PathLike | None = None, **overrides) -> Settings:
+    """Settings of the course at ``root`` (default: the current directory)."""
+    root = Path(root or os.getcwd()).resolve()
+    values: dict = {}
+    cfg_path = root / CONFIG_FILE
+    if cfg_path.is_file():
+        from traitlets.config.loader import PyFileConfigLoader
+
+        try:
+            cfg = PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
+        except Exception as err:
+            raise ConfigError(f"{cfg_path} could not be loaded: {type(err).__name__}: {err}") from err
+        cd = cfg.get("CourseDirectory", {})
+        for key in ("source_directory", "release_directory", "submitted_directory",
+                    "autograded_directory", "feedback_directory"):
+            if key in cd:
+                values[key.replace("_directory", "_dir")] = str(cd[key])
+        if "db_url" in cd:
+            values["db_url"] = str(cd["db_url"])
+        if "root" in cd and str(cd["root"]) not in ("", "."):
+            root = (root / str(cd["root"])).resolve()
+        ep = cfg.get("ExecutePreprocessor", {})
+        if "timeout" in ep and ep["timeout"] is not None:
+            values["cell_timeout"] = float(ep["timeout"])
+        cg = cfg.get("CourseGrading", {})
+        for key, kind in (("submission_timeout", float), ("max_output_bytes", int), ("workers", int),
+                          ("probe_timeout", float), ("report_dir", str), ("grades_csv", str)):
+            if key in cg:
+                try:
+                    values[key] = kind(cg[key])
+                except (TypeError, ValueError) as err:
+                    raise ConfigError(f"c.CourseGrading.{key} in {cfg_path} must be {kind.__name__}: {err}") from None
+    env_db = os.environ.get("COURSE_DB_URL")
+    if env_db:
+        values["db_url"] = env_db
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    settings = Settings(root=root, **values)
+    for key in ("cell_timeout", "submission_timeout", "probe_timeout"):
+        if getattr(settings, key) <= 0:
+            raise ConfigError(f"{key} must be a positive number of seconds, got {getattr(settings, key)}")
+    if settings.max_output_bytes < 1000:
+        raise ConfigError(f"max_output_bytes must be at least 1000, got {settings.max_output_bytes}")
+    return replace(settings, db_url=_absolute_db_url(settings.db_url, root))
