@@ -35,3 +35,10 @@ c.GenerateAssignment.preprocessors = list(GenerateAssignment.class_traits()["pre
 c.ClearMetadataPreprocessor.enabled = True
 c.ClearMetadataPreprocessor.preserve_cell_metadata_mask = {"nbgrader", "tags", "deletable", "editable"}
 c.ClearMetadataPreprocessor.preserve_nb_metadata_mask = {"kernelspec", ("language_info", "name")}
+
+# Grading a class with `python -m grading grade` (README: "Instructors: grading a class"). It reads
+# the folders, db_url and the per-cell timeout above; these are its own limits (nbgrader ignores them).
+c.CourseGrading.submission_timeout = 900  # seconds for one whole submission before its worker is killed
+c.CourseGrading.max_output_bytes = 1_000_000  # output kept per cell; the excess is dropped and noted
+c.CourseGrading.workers = 0  # submissions graded at once; 0 = one per CPU core
+c.CourseGrading.probe_timeout = 10  # seconds a kernel may take to answer after an interrupted cell

@@ -15,7 +15,7 @@ Command-line options override the file.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 CONFIG_FILE = "nbgrader_config.py"
@@ -41,7 +41,6 @@ class Settings:
     probe_timeout: float = 10.0
     report_dir: str = "reports"
     grades_csv: str = "grades.csv"
-    extra: dict = field(default_factory=dict)
 
     def path(self, which: str) -> Path:
         return self.root / getattr(self, f"{which}_dir")

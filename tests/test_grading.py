@@ -193,7 +193,7 @@ def test_torch_allclose_tampering_does_not_pay(tmp_path):
                                   metadata={"nbgrader": {"grade": True, "solution": False, "locked": True,
                                                          "grade_id": "test_f", "points": 1}}),
     ])
-    student = student_version(source, wrong_body="return x * 0")
+    student = student_version(source, answered=set(), wrong_body="return x * 0")
     student.cells.insert(1, nbformat.v4.new_code_cell("import torch\ntorch.allclose = lambda *a, **k: True"))
     nb = asm.assemble(source, student).nb
     out = run(nb, tmp_path, cell_timeout=60, probe_timeout=5, max_output_bytes=10_000,
