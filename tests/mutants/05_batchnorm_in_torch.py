@@ -178,6 +178,8 @@ def keras_to_torch_momentum(keras_momentum):
         ("momentum=None treated as 0.1", _bn((_CUMULATIVE, "factor = 0.1"))),
         ("momentum=None ignored: running statistics never updated", _bn((_CUMULATIVE, "factor = 0.0"))),
         ("momentum=None factor 1 / (t + 1)", _bn((_CUMULATIVE, "factor = 1.0 / (float(self.num_batches_tracked) + 1)"))),
+        ("momentum=0.0 taken for None (if self.momentum: ...)", _bn(
+            ("if self.momentum is None:", "if not self.momentum:"))),
         ("num_batches_tracked not incremented (momentum given)", _bn(
             ("                self.num_batches_tracked += 1\n", ""),
             (_CUMULATIVE, "factor = 1.0 / (float(self.num_batches_tracked) + 1)"))),
