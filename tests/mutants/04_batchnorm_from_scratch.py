@@ -112,7 +112,7 @@ def batchnorm_forward(x, gamma, beta, state, training=True, momentum=0.1, eps=1e
     out = out + beta
     return out, {"x_hat": x_hat, "x_centered": x_centered, "inv_std": 1.0 / std, "gamma": gamma}
 '''),
-    ("a loop over features, with a different cache layout", '''
+    ("a loop over features, storing new arrays with state.update", '''
 def batchnorm_forward(x, gamma, beta, state, training=True, momentum=0.1, eps=1e-5):
     n, d = x.shape
     out = np.empty_like(x, dtype=float)
@@ -240,6 +240,15 @@ def batchnorm_backward(dout, cache):
     dx = inv_std / n * (n * dx_hat - dx_hat.sum(axis=0) - x_hat * (dx_hat * x_hat).sum(axis=0))
     x = cache["x_centered"] + 1.0
     return dx, (dout * x).sum(axis=0), dout.sum(axis=0)
+'''),
+    ("eps missing from the backward's 1/std", '''
+def batchnorm_backward(dout, cache):
+    x_c, x_hat, gamma = cache["x_centered"], cache["x_hat"], cache["gamma"]
+    n = dout.shape[0]
+    inv_std = 1.0 / np.sqrt((x_c ** 2).mean(axis=0))
+    dx_hat = dout * gamma
+    dx = inv_std / n * (n * dx_hat - dx_hat.sum(axis=0) - x_hat * (dx_hat * x_hat).sum(axis=0))
+    return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
 '''),
     ("dgamma and dbeta swapped", '''
 def batchnorm_backward(dout, cache):
