@@ -29,6 +29,7 @@ from grading.demo import TOY_ID, make_demo_class, student_version, write_toy_ass
 
 
 def make_course(dest: Path, aid: str, cell_timeout: float) -> None:
+    dest.mkdir(parents=True, exist_ok=True)
     (dest / "nbgrader_config.py").write_text(
         (ROOT / "nbgrader_config.py").read_text()
         + f"\nc.ExecutePreprocessor.timeout = {cell_timeout}\nc.CourseGrading.probe_timeout = 5\n")

@@ -16,5 +16,16 @@ Entry point: ``python -m grading <command>`` (or the ``course-grading`` script);
 * :mod:`grading.demo`      -- a generated demo class with one student of each kind.
 """
 
-__all__ = ["__version__"]
+import sys
+
+__all__ = ["__version__", "skip_slow_optional_imports"]
 __version__ = "0.1.0"
+
+
+def skip_slow_optional_imports() -> None:
+    """In the grading's own processes, keep jsonschema from importing ``rfc3987_syntax``.
+
+    nbformat imports jsonschema, which imports that optional package for one string format
+    ("iri") that notebooks never use; building its grammar takes seconds, in every worker.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)

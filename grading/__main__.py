@@ -2,6 +2,10 @@
 
 import sys
 
-from .cli import main
+from . import skip_slow_optional_imports
+
+skip_slow_optional_imports()
+
+from .cli import main  # noqa: E402
 
 sys.exit(main())

@@ -176,7 +176,11 @@ def import_bindings(nb) -> list[tuple[str, str, str | None]]:
                 for alias in node.names:
                     if alias.name != "*":
                         out.append((alias.asname or alias.name, node.module, alias.name))
-    return out
+    # a name bound to two different things by the instructor's own cells cannot be pinned
+    targets: dict[str, set] = {}
+    for name, module, attr in out:
+        targets.setdefault(name, set()).add((module, attr))
+    return [b for b in dict.fromkeys(out) if len(targets[b[0]]) == 1]
 
 
 def read_submission(path) -> "nbformat.NotebookNode":

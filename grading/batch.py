@@ -45,7 +45,11 @@ def discover(settings: Settings, assignments=None, students=None) -> tuple[list[
         raise ConfigError(f"no source notebook for {unknown} in {settings.path('source')}; "
                           f"available: {available or 'none'}")
     submitted = settings.path("submitted")
-    found = sorted(p.name for p in submitted.iterdir() if p.is_dir() and _valid_id(p.name)) if submitted.is_dir() else []
+    folders = [p for p in submitted.iterdir() if p.is_dir()] if submitted.is_dir() else []
+    found = sorted(p.name for p in folders if _valid_id(p.name))
+    skipped = sorted(p.name for p in folders if not _valid_id(p.name) and not p.name.startswith("."))
+    if skipped:
+        print(f"warning: skipping folders in {submitted} that are not valid student ids: {skipped}", file=sys.stderr)
     if students:
         bad = [s for s in students if not _valid_id(s)]
         if bad:

@@ -45,7 +45,7 @@ def run_check(settings: Settings, aid: str, notebook: Path | None = None, out=No
         by_exercise.setdefault(t["exercise"], []).append(t)
     failed = 0
     for exercise, tests in by_exercise.items():
-        print(f"\n{exercise}", file=out)
+        print(f"\nexercise {exercise}", file=out)
         for t in tests:
             mark = "PASS" if t["passed"] else "FAIL"
             failed += not t["passed"]

@@ -9,11 +9,13 @@ agree. Settings only this package uses live in the same file under ``c.CourseGra
     c.CourseGrading.workers = 0                  # parallel submissions; 0 = one per CPU core
     c.CourseGrading.probe_timeout = 10           # seconds a kernel may take to answer after a timeout
 
-Command-line options override the file.
+The file is parsed rather than executed (see :func:`read_literal_config`). Command-line options
+override the file.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -65,6 +67,32 @@ class Settings:
         return replace(self, **{k: v for k, v in kw.items() if v is not None})
 
 
+def read_literal_config(path: Path) -> dict[str, dict]:
+    """The ``c.<Section>.<key> = <literal>`` assignments of an nbgrader config file.
+
+    The file is parsed, not executed: executing it imports nbgrader and nbconvert, which takes
+    seconds, and every grading process reads it. Values that are not Python literals (computed
+    expressions) are ignored; use the command-line options or ``COURSE_DB_URL`` for those.
+    """
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except (OSError, SyntaxError, ValueError) as err:
+        raise ConfigError(f"{path} could not be read: {type(err).__name__}: {err}") from None
+    out: dict[str, dict] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Assign):
+            continue
+        for target in node.targets:
+            if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Attribute)
+                    and isinstance(target.value.value, ast.Name) and target.value.value.id == "c"):
+                try:
+                    value = ast.literal_eval(node.value)
+                except (ValueError, SyntaxError, TypeError):
+                    continue
+                out.setdefault(target.value.attr, {})[target.attr] = value
+    return out
+
+
 def _absolute_db_url(url: str, root: Path) -> str:
     """Relative SQLite paths are relative to the course root, not to the current directory."""
     prefix = "sqlite:///"
@@ -79,12 +107,7 @@ def load_settings(root: str | os.PathLike | None = None, **overrides) -> Setting
     values: dict = {}
     cfg_path = root / CONFIG_FILE
     if cfg_path.is_file():
-        from traitlets.config.loader import PyFileConfigLoader
-
-        try:
-            cfg = PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
-        except Exception as err:
-            raise ConfigError(f"{cfg_path} could not be loaded: {type(err).__name__}: {err}") from err
+        cfg = read_literal_config(cfg_path)
         cd = cfg.get("CourseDirectory", {})
         for key in ("source_directory", "release_directory", "submitted_directory",
                     "autograded_directory", "feedback_directory"):

@@ -53,8 +53,9 @@ def summarize(rows: list[dict]):
             "statuses": "; ".join(f"{k} {v}" for k, v in sorted(statuses.items())),
             "flagged": statuses.get("tampered", 0),
         })
+        ran = [r for r in done if r["status"] in GRADED]  # test statistics: notebooks that ran
         per_test: dict[str, dict] = {}
-        for r in done:
+        for r in ran:
             for t in r["tests"]:
                 d = per_test.setdefault(t["gid"], {"assignment": aid, "exercise": t["exercise"], "test": t["gid"],
                                                    "kind": "hidden" if t["hidden"] else "visible",
@@ -72,7 +73,7 @@ def summarize(rows: list[dict]):
             d["most_common_failure"] = f"{top[0][0]} ({top[0][1]}x)" if top else ""
             tests.append(d)
         per_ex: dict[str, dict] = {}
-        for r in done:
+        for r in ran:
             got: dict[str, list[float]] = {}
             for t in r["tests"]:
                 got.setdefault(t["exercise"], [0.0, 0.0])
