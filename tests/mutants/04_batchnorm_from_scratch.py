@@ -112,6 +112,20 @@ def batchnorm_forward(x, gamma, beta, state, training=True, momentum=0.1, eps=1e
     out = out + beta
     return out, {"x_hat": x_hat, "x_centered": x_centered, "inv_std": 1.0 / std, "gamma": gamma}
 '''),
+    ("variance as E[x^2] - E[x]^2, Bessel's factor applied by hand", '''
+def batchnorm_forward(x, gamma, beta, state, training=True, momentum=0.1, eps=1e-5):
+    if training:
+        n = len(x)
+        mean = x.sum(axis=0) / n
+        var = (x ** 2).sum(axis=0) / n - mean ** 2
+        state["running_mean"] = state["running_mean"] * (1 - momentum) + mean * momentum
+        state["running_var"] = state["running_var"] * (1 - momentum) + var * (n / (n - 1)) * momentum
+    else:
+        mean, var = state["running_mean"], state["running_var"]
+    inv_std = (var + eps) ** -0.5
+    x_hat = (x - mean) * inv_std
+    return x_hat * gamma + beta, {"x_hat": x_hat, "x_centered": x - mean, "inv_std": inv_std, "gamma": gamma}
+'''),
     ("a loop over features, storing new arrays with state.update", '''
 def batchnorm_forward(x, gamma, beta, state, training=True, momentum=0.1, eps=1e-5):
     n, d = x.shape
