@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 import types
 
@@ -44,11 +45,16 @@ VOLATILE = {"builtins": {"input", "getpass", "_", "__", "___"}}
 _state: dict = {}
 
 
+# Packages that swap some of their own classes lazily: only their functions and submodules are pinned.
+FUNCTIONS_ONLY = ("torch",)
+
+
 def _module_items(mod) -> dict:
     out = {}
     skip = VOLATILE.get(mod.__name__, set())
+    functions_only = mod.__name__.split(".")[0] in FUNCTIONS_ONLY
     for name, value in list(vars(mod).items()):
-        if name in skip:
+        if name in skip or (functions_only and isinstance(value, type)):
             continue
         if callable(value) or isinstance(value, types.ModuleType):
             out[name] = value
@@ -123,6 +129,28 @@ def snapshot(ip, nonce: str, bindings=(), watch=None) -> None:
     _report(ip, [])
 
 
+def _library_wrapper(new, orig, modname: str) -> bool:
+    """True if ``new`` wraps ``orig`` and is defined inside the library itself.
+
+    Libraries wrap their own functions lazily (importing ``torch._dynamo`` replaces
+    ``torch.manual_seed`` by a ``functools.wraps`` wrapper); such a wrapper is accepted. A wrapper
+    written in the notebook lives in a cell's file, not in the library's folder.
+    """
+    top = sys.modules.get(modname.split(".")[0])
+    folder = os.path.dirname(os.path.abspath(getattr(top, "__file__", "") or ""))
+    if not folder or modname == "builtins":
+        return False
+    f, depth = new, 0
+    try:
+        while f is not None and f is not orig and depth < 8:
+            f, depth = getattr(f, "__wrapped__", None), depth + 1
+        code = getattr(new, "__code__", None)
+        filename = os.path.abspath(code.co_filename) if code is not None else ""
+    except Exception:
+        return False
+    return f is orig and filename.startswith(folder + os.sep)
+
+
 def _check(ip) -> list[str]:
     found = []
     for modname, (mod, items) in _state["modules"].items():
@@ -130,8 +158,12 @@ def _check(ip) -> list[str]:
             found.append(f"sys.modules[{modname!r}] was replaced")
             sys.modules[modname] = _state["sys_modules"][modname]
         live = vars(mod)
-        for name, obj in items.items():
-            if live.get(name, None) is not obj:
+        for name, obj in list(items.items()):
+            current = live.get(name, None)
+            if current is not obj:
+                if _library_wrapper(current, obj, modname):
+                    items[name] = current  # the library wrapped its own function: the new normal
+                    continue
                 found.append(f"{modname}.{name} was replaced")
                 setattr(mod, name, obj)
     for qualname, (cls, items) in _state["classes"].items():

@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import ROOT, SOLUTIONS
+from conftest import ASSIGNMENTS, ROOT, SOLUTIONS, copy_course
 
 from grading import assemble as asm
 from grading.config import ConfigError, load_settings
@@ -299,3 +299,22 @@ def test_scrub_and_pinned_names():
         nbformat.v4.new_code_cell("from helpers import assert_equal as check"),  # `check` is ambiguous: not pinned
     ])
     assert asm.import_bindings(nb) == [("np", "numpy", None), ("F", "torch.nn.functional", None)]
+
+
+# One real assignment that uses torch, graded by the grading package: the guard must not mistake
+# what torch and the notebook legitimately do (lazy wrappers, imports, plots) for tampering.
+REAL = next((a for a in ("04_batchnorm_from_scratch", "07_beyond_batchnorm", "05_batchnorm_in_torch",
+                         "03_regularizing_networks") if a in ASSIGNMENTS), None)
+
+
+@pytest.mark.skipif(REAL is None, reason="no torch assignment in solutions/ yet")
+def test_a_real_solution_grades_ok_with_full_marks(tmp_path):
+    course = copy_course(tmp_path / "course", [REAL])
+    source = nbformat.read(str(course / "solutions" / REAL / f"{REAL}.ipynb"), as_version=4)
+    folder = course / "submitted" / "perfect" / REAL
+    folder.mkdir(parents=True)
+    nbformat.write(student_version(source), str(folder / f"{REAL}.ipynb"))
+    proc = grading_cmd(course, "grade")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    row = read_grades(course)["perfect"]
+    assert row["status"] == "ok" and row["score"] == row["max_score"], row
