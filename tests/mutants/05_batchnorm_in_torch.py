@@ -280,6 +280,10 @@ class ScratchBatchNorm2d(torch.nn.Module):
         ("normalizes with the unbiased batch variance", _bn(
             ("var = ((x - mean.view(1, -1, 1, 1)) ** 2).mean(dim=(0, 2, 3))", "var = x.var(dim=(0, 2, 3))"),
             (_UPDATE_VAR, "self.running_var.mul_(1 - factor).add_(factor * var)"))),
+        ("batch statistics detached: no gradient through the mean and variance", _bn(
+            ("mean = x.mean(dim=(0, 2, 3))", "mean = x.mean(dim=(0, 2, 3)).detach()"),
+            ("var = ((x - mean.view(1, -1, 1, 1)) ** 2).mean(dim=(0, 2, 3))",
+             "var = ((x - mean.view(1, -1, 1, 1)) ** 2).mean(dim=(0, 2, 3)).detach()"))),
         ("eps added outside the square root", _bn(
             ("torch.sqrt(var.view(1, -1, 1, 1) + self.eps)", "(torch.sqrt(var.view(1, -1, 1, 1)) + self.eps)"))),
         ("delegates to F.batch_norm", '''
