@@ -61,6 +61,40 @@ def _retry(fn, *, attempts: int = 8):
             delay = min(delay * 2, 5.0)
 
 
+def _create_gradebook_fast(db_url: str) -> None:
+    """Create an empty gradebook the way nbgrader does, without its `alembic heads` subprocess.
+
+    nbgrader finds the schema version of a new gradebook by running the alembic command line,
+    which takes many seconds; the same head revision is read here from nbgrader's migration
+    scripts in-process. Existing gradebooks are left alone; on any problem nbgrader does it.
+    """
+    import os
+
+    import nbgrader
+    from nbgrader.api import Base
+
+    engine = sa.create_engine(db_url, future=True)
+    try:
+        if sa.inspect(engine).get_table_names():
+            return
+        from alembic.config import Config
+        from alembic.script import ScriptDirectory
+
+        cfg = Config()
+        cfg.set_main_option("script_location", os.path.join(os.path.dirname(nbgrader.__file__), "alembic"))
+        head = ScriptDirectory.from_config(cfg).get_current_head()
+        if not head:
+            return
+        Base.metadata.create_all(bind=engine)
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+            conn.execute(sa.text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": head})
+    except Exception:
+        return
+    finally:
+        engine.dispose()
+
+
 class Store:
     """Write grading results into the gradebook at ``db_url``; use as a context manager."""
 
@@ -73,6 +107,7 @@ class Store:
             Path(db_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
             db_url += "?timeout=30"  # wait for another program's lock instead of failing at once
         self.db_url = db_url
+        _create_gradebook_fast(db_url)
         self.gb = _retry(lambda: Gradebook(db_url))
         self.engine = sa.create_engine(db_url, future=True)
         _retry(lambda: _meta.create_all(self.engine))

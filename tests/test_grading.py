@@ -6,11 +6,15 @@ this module takes a minute or two; the real assignments are graded by test_autog
 
 from __future__ import annotations
 
+import atexit
 import csv
+import functools
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -53,14 +57,22 @@ def read_grades(course: Path) -> dict[str, dict]:
         return {row["student"]: row for row in csv.DictReader(fh)}
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    course = make_course(tmp_path_factory.mktemp("course"))
+@functools.lru_cache(maxsize=None)
+def _graded_demo_class():
+    # Cached per process rather than a module fixture: pytest-xdist may tear module fixtures down
+    # between tests of one group, and grading the class is the expensive part.
+    course = make_course(Path(tempfile.mkdtemp(prefix="grading-demo-")) / "course")
+    atexit.register(shutil.rmtree, course.parent, True)
     made = make_demo_class(load_settings(course), TOY_ID)
     assert set(made) == set(TOY_EXPECTED), f"demo class {sorted(made)} != expected {sorted(TOY_EXPECTED)}"
     proc = grading_cmd(course, "grade")
     assert proc.returncode == 0, f"`grading grade` failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
     return course, proc
+
+
+@pytest.fixture
+def graded():
+    return _graded_demo_class()
 
 
 @same_class
