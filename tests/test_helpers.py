@@ -130,6 +130,15 @@ def test_seed_everything_is_deterministic():
     assert torch.equal(t1, torch.randn(3))
 
 
+def test_seed_everything_leaves_torch_unimported_in_numpy_only_code():
+    import subprocess
+    import sys
+
+    code = "import sys, helpers; helpers.seed_everything(1); print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", f"seed_everything imported torch: {out.stdout!r} {out.stderr[-500:]!r}"
+
+
 def test_plotting_helpers_draw_one_artist_per_series():
     import matplotlib
 
