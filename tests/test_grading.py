@@ -6,15 +6,12 @@ this module takes a minute or two; the real assignments are graded by test_autog
 
 from __future__ import annotations
 
-import atexit
 import csv
-import functools
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import nbformat
@@ -26,8 +23,6 @@ from grading import assemble as asm
 from grading.config import ConfigError, load_settings
 from grading.demo import TOY_EXPECTED, TOY_ID, make_demo_class, student_version, toy_notebook, write_toy_assignment
 
-# The tests that share the graded demo class run on one pytest-xdist worker (--dist loadgroup).
-same_class = pytest.mark.xdist_group("grading_demo")
 
 CELL_TIMEOUT = 6
 OVERRIDES = f"""
@@ -45,6 +40,9 @@ def grading_cmd(course: Path, *args: str, timeout: float = 900) -> subprocess.Co
                           capture_output=True, text=True, timeout=timeout)
 
 
+WELL_BEHAVED = ("perfect", "blank", "partial")
+
+
 def make_course(dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     (dest / "nbgrader_config.py").write_text((ROOT / "nbgrader_config.py").read_text() + OVERRIDES)
@@ -57,26 +55,36 @@ def read_grades(course: Path) -> dict[str, dict]:
         return {row["student"]: row for row in csv.DictReader(fh)}
 
 
-@functools.lru_cache(maxsize=None)
-def _graded_demo_class():
-    # Cached per process rather than a module fixture: pytest-xdist may tear module fixtures down
-    # between tests of one group, and grading the class is the expensive part.
-    course = make_course(Path(tempfile.mkdtemp(prefix="grading-demo-")) / "course")
-    atexit.register(shutil.rmtree, course.parent, True)
+def test_demo_class_graded_end_to_end(tmp_path):
+    """One command grades the demo class; every student's status and score, the gradebook, the
+    feedback, the report and re-grading are then checked on that one graded class (grading it is
+    the expensive part, so it happens once)."""
+    course = make_course(tmp_path / "course")
     made = make_demo_class(load_settings(course), TOY_ID)
     assert set(made) == set(TOY_EXPECTED), f"demo class {sorted(made)} != expected {sorted(TOY_EXPECTED)}"
+    # the well-behaved students are also graded on their own, without the bad ones around them
+    solo = make_course(tmp_path / "solo")
+    for student in WELL_BEHAVED:
+        shutil.copytree(course / "submitted" / student, solo / "submitted" / student)
     proc = grading_cmd(course, "grade")
     assert proc.returncode == 0, f"`grading grade` failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
-    return course, proc
+    graded = (course, proc)
+    check_every_demo_student_gets_the_expected_status_and_score(graded)
+    solo_proc = grading_cmd(solo, "grade")
+    assert solo_proc.returncode == 0, solo_proc.stdout[-3000:] + solo_proc.stderr[-3000:]
+    for student in WELL_BEHAVED:
+        alone = json.loads((solo / "feedback" / student / TOY_ID / "feedback.json").read_text())
+        in_class = json.loads((course / "feedback" / student / TOY_ID / "feedback.json").read_text())
+        assert [(t["gid"], t["points"], t["message"]) for t in alone["tests"]] == \
+               [(t["gid"], t["points"], t["message"]) for t in in_class["tests"]], \
+            f"{student}: graded alone and graded with the bad submissions differ"
+    check_scores_are_in_nbgraders_gradebook(graded)
+    check_feedback_reports_hidden_tests_but_never_their_code(graded)
+    check_report_has_csv_and_figures(graded)
+    check_regrading_is_idempotent_and_a_failed_regrade_leaves_nothing_stale(graded)
 
 
-@pytest.fixture
-def graded():
-    return _graded_demo_class()
-
-
-@same_class
-def test_every_demo_student_gets_the_expected_status_and_score(graded):
+def check_every_demo_student_gets_the_expected_status_and_score(graded):
     course, proc = graded
     grades = read_grades(course)
     problems = []
@@ -91,8 +99,7 @@ def test_every_demo_student_gets_the_expected_status_and_score(graded):
     assert tampered == {s for s, (st, _) in TOY_EXPECTED.items() if st == "tampered"}, tampered
 
 
-@same_class
-def test_scores_are_in_nbgraders_gradebook(graded):
+def check_scores_are_in_nbgraders_gradebook(graded):
     from nbgrader.api import Gradebook
 
     course, _ = graded
@@ -106,8 +113,7 @@ def test_scores_are_in_nbgraders_gradebook(graded):
             assert nb.flagged == (status == "tampered"), f"{student}: flagged={nb.flagged}"
 
 
-@same_class
-def test_feedback_reports_hidden_tests_but_never_their_code(graded):
+def check_feedback_reports_hidden_tests_but_never_their_code(graded):
     course, _ = graded
     source = toy_notebook()
     secrets = [line for c in source.cells if asm.cell_kind(c) == "test"
@@ -130,8 +136,7 @@ def test_feedback_reports_hidden_tests_but_never_their_code(graded):
     assert len(shown) == 5, "each hidden test cell is shown as its docstring and its verdict"
 
 
-@same_class
-def test_report_has_csv_and_figures(graded):
+def check_report_has_csv_and_figures(graded):
     course, _ = graded
     proc = grading_cmd(course, "report")
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -147,8 +152,7 @@ def test_report_has_csv_and_figures(graded):
     assert "tamper_numpy" in html and "Most-failed tests" in html
 
 
-@same_class
-def test_regrading_is_idempotent_and_a_failed_regrade_leaves_nothing_stale(graded):
+def check_regrading_is_idempotent_and_a_failed_regrade_leaves_nothing_stale(graded):
     course, _ = graded
     before = read_grades(course)
     proc = grading_cmd(course, "grade", "-s", "partial")
