@@ -37,7 +37,7 @@ def cmd_grade(args) -> int:
     counts: dict[str, int] = {}
     for r in results:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
-    print("statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    print("statuses: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none (no submissions)"))
     return 1 if counts.get("grader_error") else 0
 
 
