@@ -334,3 +334,16 @@ def test_a_real_solution_grades_ok_with_full_marks(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     row = read_grades(course)["perfect"]
     assert row["status"] == "ok" and row["score"] == row["max_score"], row
+
+
+def test_a_submission_over_its_whole_time_limit_is_stopped(tmp_path):
+    course = make_course(tmp_path / "course")
+    folder = course / "submitted" / "slow" / TOY_ID
+    folder.mkdir(parents=True)
+    nb = student_version(toy_notebook())
+    nb.cells.insert(2, nbformat.v4.new_code_cell("import time\ntime.sleep(600)"))
+    nbformat.write(nb, str(folder / f"{TOY_ID}.ipynb"))
+    proc = grading_cmd(course, "grade", "--cell-timeout", "600", "--submission-timeout", "8")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    row = read_grades(course)["slow"]
+    assert (row["status"], row["score"]) == ("timeout", "0") and "whole submission" in row["notes"], row
