@@ -140,6 +140,9 @@ def _venv_on_path() -> None:
 
 
 def main(argv=None) -> int:
+    from . import skip_slow_optional_imports
+
+    skip_slow_optional_imports()
     args = build_parser().parse_args(argv)
     _venv_on_path()
     try:
