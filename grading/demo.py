@@ -14,7 +14,6 @@ the benchmark; with wrong answers that return a value, tampering there would pay
 from __future__ import annotations
 
 import copy
-import json
 import math
 from pathlib import Path
 
