@@ -80,13 +80,6 @@ def grade_cells(nb):
     return out
 
 
-def pytest_collection_modifyitems(config, items):
-    """Keep the cells of one nbval notebook on one worker (they share a kernel)."""
-    for item in items:
-        if item.nodeid.endswith(".ipynb") or ".ipynb::" in item.nodeid:
-            item.add_marker(pytest.mark.xdist_group(name=item.nodeid.split("::")[0]))
-
-
 # --- wall time of each solution notebook, from nbval's per-cell reports --------------------------
 _NB_SECONDS: dict[str, float] = {}
 
