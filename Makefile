@@ -30,8 +30,11 @@ LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(LAB_ARGS)
 
+# Two runs: nbval keeps each notebook's cells on one worker (--dist loadfile, they share a kernel);
+# the tests in tests/ are spread one by one (--dist load) so the slow per-assignment ones run in parallel.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile solutions
+	$(BIN)/python -m pytest -n $(JOBS) --dist load tests
 
 # Regenerate the student versions in notebooks/ from solutions/ (commit both).
 release: $(STAMP)
