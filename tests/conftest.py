@@ -27,9 +27,6 @@ ASSIGNMENT_IDS = (
 )
 ASSIGNMENTS = sorted(p.name for p in SOLUTIONS.iterdir() if (p / f"{p.name}.ipynb").is_file()) if SOLUTIONS.is_dir() else []
 
-# Seconds one notebook may take top to bottom. The course promises 30 s on 2 cores for a notebook
-# run alone; the suite runs two notebooks at once (pytest -n 2), so the check allows for sharing.
-NOTEBOOK_TIME_LIMIT = float(os.environ.get("COURSE_NOTEBOOK_TIME_LIMIT", "45"))
 
 
 def solution_path(aid: str) -> Path:
@@ -78,30 +75,3 @@ def grade_cells(nb):
         if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
             out.append((meta["grade_id"], meta.get("points", 0), cell))
     return out
-
-
-# --- wall time of each solution notebook, from nbval's per-cell reports --------------------------
-_NB_SECONDS: dict[str, float] = {}
-
-
-def pytest_runtest_logreport(report):
-    path = report.nodeid.split("::")[0]
-    if path.endswith(".ipynb"):
-        _NB_SECONDS[path] = _NB_SECONDS.get(path, 0.0) + report.duration
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if not _NB_SECONDS:
-        return
-    terminalreporter.section("notebook execution times (nbval, incl. kernel start)")
-    for path, seconds in sorted(_NB_SECONDS.items()):
-        flag = "  OVER LIMIT" if seconds > NOTEBOOK_TIME_LIMIT else ""
-        terminalreporter.write_line(f"{seconds:6.1f} s  {path}{flag}")
-
-
-def pytest_sessionfinish(session, exitstatus):
-    slow = {p: s for p, s in _NB_SECONDS.items() if s > NOTEBOOK_TIME_LIMIT}
-    if slow and not hasattr(session.config, "workerinput"):
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        for path, seconds in slow.items():
-            print(f"\nFAILED: {path} took {seconds:.1f} s to execute (limit {NOTEBOOK_TIME_LIMIT:.0f} s)")
