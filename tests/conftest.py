@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import nbformat
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
@@ -25,6 +24,8 @@ ASSIGNMENT_IDS = (
     "06_normalization_in_training",
     "07_beyond_batchnorm",
 )
+# The course's bar: at least this many autograded exercises per assignment.
+MIN_EXERCISES = 5
 ASSIGNMENTS = sorted(p.name for p in SOLUTIONS.iterdir() if (p / f"{p.name}.ipynb").is_file()) if SOLUTIONS.is_dir() else []
 
 

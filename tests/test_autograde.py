@@ -11,9 +11,7 @@ import shutil
 
 import pytest
 
-from conftest import ASSIGNMENTS, copy_course, nbgrader, read_nb, release_path, solution_path
-
-MIN_EXERCISES = 5
+from conftest import ASSIGNMENTS, MIN_EXERCISES, copy_course, nbgrader, read_nb, release_path, solution_path
 
 
 @pytest.mark.parametrize("aid", ASSIGNMENTS)

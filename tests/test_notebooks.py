@@ -15,6 +15,7 @@ import pytest
 from conftest import (
     ASSIGNMENT_IDS,
     ASSIGNMENTS,
+    MIN_EXERCISES,
     ROOT,
     copy_course,
     grade_cells,
@@ -25,7 +26,6 @@ from conftest import (
 )
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN MARK SCHEME")
-MIN_EXERCISES = 5
 
 
 def test_every_assignment_is_a_known_id_with_a_release():
