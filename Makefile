@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-# Any torch >= 2.1 works. The default pin installs the CPU wheel that these machines serve locally;
+# Any torch >= 2.4 works (07 uses torch.nn.functional.rms_norm). The default pin installs the CPU wheel that these machines serve locally;
 # elsewhere choose your own, e.g.  make lab TORCH="torch"  (or a CUDA/CPU build from your index).
 TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
