@@ -9,6 +9,7 @@ that fails leaves the status ``grader_error``. Neither touches any other student
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import json
 import os
@@ -18,16 +19,19 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import nbformat
 
+from . import assemble as asm
+from . import sandbox as sb
 from .config import ConfigError, Settings
 from .feedback import write_feedback
 from .store import Store, export_csv
-from .worker import empty_result
+from .worker import STATUSES, empty_result, file_sha256, submission_timestamp
 
 _SAFE_ID = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.@+")
 
@@ -76,39 +80,146 @@ def _kill(pid: int) -> None:
         pass
 
 
-def run_worker(job: dict, timeout: float, env: dict, tmp: Path) -> dict:
-    """Run one worker process; always return a result (timeouts and crashes become statuses)."""
-    key = uuid.uuid4().hex
-    job = {**job, "result": str(tmp / f"{key}.result.json"), "pid_file": str(tmp / f"{key}.kernel.pid")}
-    job_file = tmp / f"{key}.job.json"
-    job_file.write_text(json.dumps(job))
-    log_file = tmp / f"{key}.log"
-    with log_file.open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "grading.worker", str(job_file)], stdout=log,
-                                stderr=subprocess.STDOUT, env=env, start_new_session=True)
+def _stub_source(source_nb):
+    """The source as the worker gets it: tests (hidden ones too: they must run) but no solutions."""
+    nb = copy.deepcopy(source_nb)
+    for cell in nb.cells:
+        if asm.cell_kind(cell) == "solution" and cell.get("cell_type") == "code":
+            cell.source = asm.stub_solution(cell.get("source", ""))
+    return nb
+
+
+class _Reader(threading.Thread):
+    """Read the worker's result channel to its end, keeping at most ``cap`` bytes."""
+
+    def __init__(self, fd: int, cap: int):
+        super().__init__(daemon=True)
+        self.fd, self.cap = fd, cap
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.over = False
+        self.done = threading.Event()
+        self.stop = threading.Event()
+
+    def run(self):
+        import select
+
         try:
-            code = proc.wait(timeout=timeout)
+            while not self.stop.is_set():
+                ready, _, _ = select.select([self.fd], [], [], 0.2)
+                if not ready:
+                    continue
+                block = os.read(self.fd, 1 << 20)
+                if not block:
+                    break
+                if self.size + len(block) > self.cap:
+                    self.over = True
+                    break
+                self.chunks.append(block)
+                self.size += len(block)
+        finally:
+            os.close(self.fd)
+            self.done.set()
+
+
+def run_worker(job: dict, timeout: float, env: dict, tmp: Path, box: sb.Sandbox | None = None,
+               limits: sb.Limits | None = None, max_result_bytes: int = 64 << 20, uid=None):
+    """Run one worker process; always return (result, graded notebook or None).
+
+    Timeouts, crashes and results that fail the checks become statuses of this submission only.
+    """
+    key = uuid.uuid4().hex
+    sandboxed = box is not None and box.active
+    submission = Path(job["submission"])
+    inner = dict(job)
+    inner["source_nb"] = nbformat.writes(_stub_source(nbformat.read(job["source"], as_version=4)))
+    inner.pop("source")
+    inner["limits"] = limits.as_job() if limits is not None and (sandboxed or box is None or box.mode != "off") else None
+    inner["sandboxed"] = sandboxed
+    if sandboxed:
+        inner["submission"] = f"{sb.SUBMISSION}/{submission.name}"
+        inner["workdir"] = sb.WORK
+    else:
+        inner["pid_file"] = str(tmp / f"{key}.kernel.pid")
+    log_file = tmp / f"{key}.log"
+    read_fd, write_fd = os.pipe()
+    argv = [sys.executable, "-m", "grading.worker", "--result-fd", str(write_fd)]
+    cmd = None
+    try:
+        if sandboxed:
+            cmd = sb.bwrap_command(box.bwrap, argv, submission_dir=submission.parent if submission.parent.is_dir() else None,
+                                   limits=limits, env=sb.sandbox_env(env), uid=uid)
+            args = cmd.args
+        else:
+            args = argv
+        with log_file.open("wb") as log:
+            proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                    start_new_session=True, pass_fds=(write_fd,))
+    except BaseException:
+        os.close(read_fd)
+        raise
+    finally:
+        os.close(write_fd)
+        if cmd is not None:
+            cmd.close()
+    reader = _Reader(read_fd, max_result_bytes)
+    reader.start()
+    try:
+        proc.stdin.write(json.dumps(inner).encode("utf-8"))
+        proc.stdin.close()
+    except OSError:
+        pass
+    deadline = time.monotonic() + timeout
+    code = None
+    while time.monotonic() < deadline:
+        try:
+            code = proc.wait(timeout=0.2)
+            break
         except subprocess.TimeoutExpired:
-            code = None
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)  # the worker's own process group
-            except (ProcessLookupError, PermissionError):
-                pass
-            proc.wait()
-    pid_file = Path(job["pid_file"])
-    if pid_file.is_file():  # kernels run in their own session: stop this submission's kernel by pid
+            if reader.over:
+                break
+    if code is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # the worker's own process group (and the sandbox with it)
+        except (ProcessLookupError, PermissionError):
+            pass
+        proc.wait()
+    reader.done.wait(5)  # the sandbox has ended: its end of the channel is closed
+    reader.stop.set()
+    reader.done.wait(5)
+    pid_file = tmp / f"{key}.kernel.pid"
+    if not sandboxed and pid_file.is_file():  # kernels run in their own session: stop this one by pid
         try:
             _kill(int(pid_file.read_text().strip()))
         except ValueError:
             pass
+    if reader.over:
+        return empty_result(job, "invalid_result", f"the grading process sent more than {max_result_bytes} bytes "
+                                                   f"(c.CourseGrading.max_result_bytes) and was stopped"), None
     if code is None:
         return empty_result(job, "timeout", f"the submission took longer than the {timeout:g} s limit "
-                                            f"for one whole submission and was stopped")
-    result_file = Path(job["result"])
-    if code != 0 or not result_file.is_file():
+                                            f"for one whole submission and was stopped"), None
+    data = b"".join(reader.chunks)
+    if code != 0 or not data:
         tail = log_file.read_text(errors="replace")[-2000:] if log_file.is_file() else ""
-        return empty_result(job, "grader_error", f"the grading process exited with code {code}: {tail}")
-    return json.loads(result_file.read_text())
+        if sandboxed:
+            return empty_result(job, "invalid_result", f"the sandbox ended without a result (exit code {code}); "
+                                                       f"code in the submission may have stopped the grader: {tail}"), None
+        return empty_result(job, "grader_error", f"the grading process exited with code {code}: {tail}"), None
+    source_nb = nbformat.read(job["source"], as_version=4)
+    try:
+        doc = sb.decode(data)
+        result = sb.check_result(doc, job, asm.test_cells(source_nb), STATUSES)
+    except sb.ResultError as err:
+        return empty_result(job, "invalid_result", f"the grading process returned a result that failed the checks: {err}"), None
+    graded = doc.get("graded")
+    nb = sb.check_notebook(graded, max_result_bytes) if graded is not None else None
+    if graded is not None and nb is None:
+        result["notes"].append("the graded notebook that came back was not a valid notebook: not kept")
+    # what the batch knows itself, not what the sandbox says
+    result["submission_sha256"] = file_sha256(submission)
+    result["timestamp"] = submission_timestamp(submission.parent, submission)
+    return result, nb
 
 
 def _fill_tests(result: dict, source_nb) -> dict:
@@ -124,6 +235,11 @@ def _fill_tests(result: dict, source_nb) -> dict:
 
 def grade_class(settings: Settings, assignments=None, students=None, *, log=print) -> list[dict]:
     """Grade, record and export; return the results of this run."""
+    limits = settings.limits()
+    box = sb.resolve(settings.sandbox, limits)  # raises when required and not working
+    log(box.banner())
+    if not box.active and box.mode != "off":
+        print(f"WARNING: {box.banner()}", file=sys.stderr)
     aids, studs = discover(settings, assignments, students)
     workers = settings.n_workers()
     run_id = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
@@ -155,6 +271,7 @@ def grade_class(settings: Settings, assignments=None, students=None, *, log=prin
         results = []
         env = _thread_env(workers)
         lock = threading.Lock()
+        uids: set[int] = set()
         with tempfile.TemporaryDirectory(prefix="course-grading-") as tmp, \
                 ThreadPoolExecutor(max_workers=workers) as pool:
             futures = {}
@@ -165,16 +282,27 @@ def grade_class(settings: Settings, assignments=None, students=None, *, log=prin
                             if where.is_dir() else f"nothing submitted for {job['assignment']}")
                     futures[pool.submit(lambda j=job, n=note: empty_result(j, "missing", n))] = job
                 else:
-                    futures[pool.submit(run_worker, job, settings.submission_timeout, env, Path(tmp))] = job
+                    futures[pool.submit(run_worker, job, settings.submission_timeout, env, Path(tmp), box, limits,
+                                        settings.max_result_bytes, sb.pick_uid(uids) if box.active else None)] = job
             for fut in as_completed(futures):
                 job = futures[fut]
+                nb = None
                 try:
-                    result = fut.result()
+                    out = fut.result()
+                    result, nb = out if isinstance(out, tuple) else (out, None)
                 except Exception as err:  # defensive: a failure here is this submission's status only
                     result = empty_result(job, "grader_error", f"{type(err).__name__}: {err}")
                 result = _fill_tests(result, sources[job["assignment"]])
-                if not (Path(job["feedback_dir"]) / "feedback.json").is_file():
-                    write_feedback(result, None, Path(job["feedback_dir"]), [])
+                if box.note() and result["status"] != "missing":
+                    result["notes"].append(box.note())
+                source = sources[job["assignment"]]
+                secret = [line for c in source.cells if asm.cell_kind(c) == "test"
+                          for line in asm.hidden_lines(c.get("source", ""))]
+                if nb is not None:
+                    workdir = Path(job["workdir"])
+                    workdir.mkdir(parents=True, exist_ok=True)
+                    nbformat.write(nb, str(workdir / f"{job['assignment']}.ipynb"))
+                write_feedback(result, nb, Path(job["feedback_dir"]), secret)
                 with lock:
                     store.record(result, run_id)
                 results.append(result)

@@ -2,7 +2,8 @@
 
 Instructors (run from the course root, where nbgrader_config.py lives):
 
-    grade   [-a ID ...] [-s STUDENT ...] [-j N]   grade submitted/ in parallel, record, export CSV
+    grade   [-a ID ...] [-s STUDENT ...] [-j N] [--sandbox MODE]
+                                                  grade submitted/ in parallel, record, export CSV
     export                                        write the grades CSV from the gradebook
     report  [-a ID ...]                           statistics as CSV, PNG figures and one HTML page
     bundle  [--out DIR]                           the folder handed to students
@@ -27,7 +28,7 @@ def _settings(args):
     return load_settings(args.root, db_url=getattr(args, "db_url", None),
                          cell_timeout=getattr(args, "cell_timeout", None),
                          submission_timeout=getattr(args, "submission_timeout", None),
-                         workers=getattr(args, "jobs", None))
+                         workers=getattr(args, "jobs", None), sandbox=getattr(args, "sandbox", None))
 
 
 def cmd_grade(args) -> int:
@@ -100,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--db-url", help="SQLAlchemy URL of the gradebook (default: nbgrader_config.py)")
     g.add_argument("--cell-timeout", type=float, help="seconds per cell (default: ExecutePreprocessor.timeout)")
     g.add_argument("--submission-timeout", type=float, help="seconds per submission")
+    g.add_argument("--sandbox", choices=("auto", "required", "off"),
+                   help="run each submission in bubblewrap (default: c.CourseGrading.sandbox, auto)")
     g.set_defaults(func=cmd_grade)
 
     e = sub.add_parser("export", help="write the grades CSV from the gradebook")

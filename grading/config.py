@@ -8,6 +8,12 @@ agree. Settings only this package uses live in the same file under ``c.CourseGra
     c.CourseGrading.max_output_bytes = 1_000_000 # outputs kept per cell; the rest is dropped
     c.CourseGrading.workers = 0                  # parallel submissions; 0 = one per CPU core
     c.CourseGrading.probe_timeout = 10           # seconds a kernel may take to answer after a timeout
+    c.CourseGrading.sandbox = "auto"             # "auto" | "required" | "off" (see grading.sandbox)
+    c.CourseGrading.memory_limit = 4 * 2**30     # bytes per submission; 0 = no limit (so for the rest)
+    c.CourseGrading.max_processes = 512          # processes and threads per submission (sandbox only)
+    c.CourseGrading.max_file_bytes = 2**30       # size of any one file a submission writes
+    c.CourseGrading.disk_limit = 2**30           # size of the sandbox's /work and of its /tmp
+    c.CourseGrading.max_result_bytes = 64 * 2**20  # what a worker may send back
 
 The file is parsed rather than executed (see :func:`read_literal_config`). Command-line options
 override the file.
@@ -43,6 +49,18 @@ class Settings:
     probe_timeout: float = 10.0
     report_dir: str = "reports"
     grades_csv: str = "grades.csv"
+    sandbox: str = "auto"
+    memory_limit: int = 4 << 30
+    max_processes: int = 512
+    max_file_bytes: int = 1 << 30
+    disk_limit: int = 1 << 30
+    max_result_bytes: int = 64 << 20
+
+    def limits(self):
+        from .sandbox import Limits
+
+        return Limits(memory=self.memory_limit, processes=self.max_processes, file_bytes=self.max_file_bytes,
+                      disk=self.disk_limit)
 
     def path(self, which: str) -> Path:
         return self.root / getattr(self, f"{which}_dir")
@@ -122,7 +140,9 @@ def load_settings(root: str | os.PathLike | None = None, **overrides) -> Setting
             values["cell_timeout"] = float(ep["timeout"])
         cg = cfg.get("CourseGrading", {})
         for key, kind in (("submission_timeout", float), ("max_output_bytes", int), ("workers", int),
-                          ("probe_timeout", float), ("report_dir", str), ("grades_csv", str)):
+                          ("probe_timeout", float), ("report_dir", str), ("grades_csv", str), ("sandbox", str),
+                          ("memory_limit", int), ("max_processes", int), ("max_file_bytes", int),
+                          ("disk_limit", int), ("max_result_bytes", int)):
             if key in cg:
                 try:
                     values[key] = kind(cg[key])
@@ -136,6 +156,15 @@ def load_settings(root: str | os.PathLike | None = None, **overrides) -> Setting
     for key in ("cell_timeout", "submission_timeout", "probe_timeout"):
         if getattr(settings, key) <= 0:
             raise ConfigError(f"{key} must be a positive number of seconds, got {getattr(settings, key)}")
+    if settings.sandbox not in ("auto", "required", "off"):
+        raise ConfigError(f"c.CourseGrading.sandbox must be 'auto', 'required' or 'off', got {settings.sandbox!r}")
+    for key in ("memory_limit", "max_processes", "max_file_bytes", "disk_limit"):
+        if getattr(settings, key) < 0:
+            raise ConfigError(f"c.CourseGrading.{key} must be 0 (no limit) or positive, got {getattr(settings, key)}")
+    if 0 < settings.memory_limit < 256 << 20:
+        raise ConfigError(f"c.CourseGrading.memory_limit must be at least 256 MiB (a kernel needs it), got {settings.memory_limit}")
+    if settings.max_result_bytes < 1 << 20:
+        raise ConfigError(f"c.CourseGrading.max_result_bytes must be at least 1 MiB, got {settings.max_result_bytes}")
     if settings.max_output_bytes < 1000:
         raise ConfigError(f"max_output_bytes must be at least 1000, got {settings.max_output_bytes}")
     return replace(settings, db_url=_absolute_db_url(settings.db_url, root))

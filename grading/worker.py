@@ -1,10 +1,13 @@
-"""Grade one submission, in its own process: ``python -m grading.worker <job.json>``.
+"""Grade one submission, in its own process: ``python -m grading.worker --result-fd N < job.json``.
 
 The batch runs one worker per submission, so a submission that crashes the Python process, eats the
-memory or never finishes costs only its own grade. The worker reads the job (paths and limits),
-writes the graded notebook (instructor-only, with hidden tests) and the result JSON into the
-submission's autograded folder, and the student feedback (hidden tests never shown) into its
-feedback folder. It never touches the gradebook: the batch records results one at a time.
+memory or never finishes costs only its own grade. The worker reads the job (the source notebook
+without the instructor's solutions, where the submission is, limits) from stdin, applies the
+resource limits to itself (the kernel inherits them), grades, and writes one JSON document -- the
+result and the graded notebook -- to the descriptor it was given. It writes no file outside its
+working folder and never touches the gradebook: the batch checks what comes back, writes the
+instructor's copy and the feedback, and records results one at a time. Usually it runs inside the
+sandbox (:mod:`grading.sandbox`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ if __name__ == "__main__":  # a worker process: skip an optional import that cos
 import datetime as _dt
 import hashlib
 import json
+import os
 import shutil
 import time
 import traceback
@@ -28,14 +32,17 @@ import nbformat
 
 from . import assemble as asm
 from .execute import run
-from .feedback import scrub, write_feedback
+from .feedback import scrub
 
 # Status of a submission, most severe first; a submission gets the first that applies.
 STATUSES = (
     "grader_error",    # the grader itself failed on this submission (details in notes)
+    "invalid_result",  # the sandbox returned no well-formed result (too large, wrong form, none)
     "missing",         # no notebook was submitted
     "corrupt",         # the file is not a readable notebook
     "tampered",        # code replaced functions or hooks the tests use (restored; flagged)
+    "memory_limit",    # the submission hit the memory limit; the tests that ran still count
+    "resource_limit",  # the submission hit the process, file size or disk limit
     "kernel_died",     # the kernel died (e.g. os._exit); later cells were not run
     "timeout",         # a cell hit the per-cell time limit, or the submission its overall limit
     "error",           # an answer or other non-test cell raised an exception (not NotImplementedError)
@@ -44,6 +51,9 @@ STATUSES = (
     "ok",              # ran top to bottom
 )
 NOT_AN_ERROR = ("NotImplementedError",)
+MEMORY_SIGNS = ("can't allocate memory", "Unable to allocate", "Cannot allocate memory", "out of memory")
+RESOURCE_SIGNS = ("Resource temporarily unavailable", "File too large", "No space left on device",
+                  "Disk quota exceeded", "can't start new thread")
 MAX_MESSAGE = 2000
 
 
@@ -99,11 +109,18 @@ def watched_modules(source_nb) -> list[str]:
     return [m for m in WATCHED_MODULES if uses_torch or not m.startswith("torch")]
 
 
-def grade(job: dict) -> dict:
-    """Grade the submission described by ``job``; always return a result dict."""
+def _limit_hit(o, signs) -> bool:
+    text = f"{o.ename}: {o.evalue}"
+    return any(sign in text for sign in signs)
+
+
+def grade(job: dict, watchdog=None):
+    """Grade the submission described by ``job``; always return (result dict, graded notebook or None)."""
     start = time.monotonic()
-    source_path = Path(job["source"])
-    source_nb = nbformat.read(str(source_path), as_version=4)
+    if "source_nb" in job:
+        source_nb = nbformat.reads(job["source_nb"], as_version=4)
+    else:
+        source_nb = nbformat.read(str(Path(job["source"])), as_version=4)
     submission = Path(job["submission"])
     workdir = Path(job["workdir"])
     try:
@@ -111,13 +128,13 @@ def grade(job: dict) -> dict:
     except asm.SubmissionError as err:
         result = empty_result(job, err.kind, str(err), source_nb)
         result["submission_sha256"] = file_sha256(submission)
-        return result
+        return result, None
 
     assembled = asm.assemble(source_nb, student_nb)
     nb = assembled.nb
-    if workdir.exists():
+    if workdir.exists() and not job.get("sandboxed"):
         shutil.rmtree(workdir)
-    workdir.mkdir(parents=True)
+    workdir.mkdir(parents=True, exist_ok=True)
     for item in submission.parent.iterdir():  # data files a submission brought along
         if item.name == submission.name or item.name.startswith(".ipynb_checkpoints"):
             continue
@@ -162,9 +179,15 @@ def grade(job: dict) -> dict:
     notes = list(assembled.repairs)
     errors = []
     timeouts = []
+    memory, resource = [], []
+    limits = job.get("limits") or {}
     for idx, o in sorted(outcome.outcomes.items()):
         meta = nb.cells[idx].metadata["grading"]
         where = f"cell {idx}" + (f" ({meta['gid']})" if meta["gid"] else "")
+        if o.status == "error" and (o.ename == "MemoryError" or _limit_hit(o, MEMORY_SIGNS)):
+            memory.append(where)
+        elif o.status == "error" and _limit_hit(o, RESOURCE_SIGNS):
+            resource.append(f"{where}: {o.ename}: {o.evalue}"[:300])
         if o.status == "timeout":
             timeouts.append(where)
         elif o.status == "error" and meta["role"] in ("solution", "student") and o.ename not in NOT_AN_ERROR \
@@ -181,9 +204,19 @@ def grade(job: dict) -> dict:
     notes.extend(f"exception in {e}" for e in errors)
     if outcome.truncated_cells:
         notes.append(f"output beyond {int(job['max_output_bytes'])} bytes dropped in cells {outcome.truncated_cells}")
+    if watchdog is not None and watchdog.tripped_at is not None:
+        memory.append(f"all processes together ({watchdog.tripped_at / 2**20:.0f} MiB resident): the kernel was stopped")
+    if memory:
+        notes.insert(0, f"memory limit of {int(limits.get('memory', 0)) / 2**20:.0f} MiB hit in " + ", ".join(memory)
+                     + "; the tests that ran still count")
+    if resource:
+        notes.insert(0, f"resource limit hit (processes {limits.get('processes')}, file size "
+                        f"{limits.get('file_bytes')} bytes, disk {limits.get('disk')} bytes) in " + "; ".join(resource))
 
     flags = {
         "tampered": bool(outcome.tampering) or outcome.guard_broken,
+        "memory_limit": bool(memory),
+        "resource_limit": bool(resource),
         "kernel_died": outcome.kernel_died_at is not None,
         "timeout": bool(timeouts) or outcome.hung_at is not None,
         "error": bool(errors),
@@ -199,24 +232,45 @@ def grade(job: dict) -> dict:
         "graded_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "seconds": round(time.monotonic() - start, 2),
     }
-    nbformat.write(nb, str(workdir / f"{job['assignment']}.ipynb"))
-    if job.get("feedback_dir"):
-        write_feedback(result, nb, Path(job["feedback_dir"]), secret_lines)
-    return result
+    return result, nb
 
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
-        print("usage: python -m grading.worker <job.json>", file=sys.stderr)
+    if len(argv) not in (2, 4) or argv[0] != "--result-fd" or len(argv) == 4 and argv[2] != "--uid":
+        print("usage: python -m grading.worker --result-fd N [--uid UID] < job.json", file=sys.stderr)
         return 2
-    job = json.loads(Path(argv[0]).read_text())
+    from . import sandbox
+
+    sandbox.drop_privileges(int(argv[3]) if len(argv) == 4 else None)  # first, before reading anything
+    out = int(argv[1])
+    os.set_inheritable(out, False)  # the kernel does not get the result channel
+    job = json.loads(sys.stdin.read())
+    sys.stdin.close()
+
+    sandboxed = bool(job.get("sandboxed")) and sandbox.in_sandbox()
+    watchdog = None
+    nb = None
     try:
-        result = grade(job)
+        if job.get("limits"):
+            sandbox.apply_limits(job["limits"], sandboxed)
+            if sandboxed and int(job["limits"].get("memory", 0)) > 0:
+                watchdog = sandbox.Watchdog(int(job["limits"]["memory"]))
+                watchdog.start()
+        result, nb = grade(job, watchdog)
     except Exception as err:  # record, never crash silently: the batch turns this into a status
         result = empty_result(job, "grader_error", f"{type(err).__name__}: {err}")
         result["notes"].append(traceback.format_exc()[-4000:])
-    Path(job["result"]).write_text(json.dumps(result, indent=1))
+    if watchdog is not None:
+        watchdog.stop()
+    if sandboxed:
+        left = sandbox.sweep()  # nothing the submission started runs on while the result is written
+        if left:
+            result["notes"].append(f"{left} process(es) started by the submission were still running "
+                                   f"after grading and were stopped")
+    doc = {"result": result, "graded": nbformat.writes(nb) if nb is not None else None}
+    with os.fdopen(out, "wb") as fh:
+        fh.write(json.dumps(doc).encode("utf-8"))
     return 0
 
 
