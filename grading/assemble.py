@@ -312,6 +312,8 @@ def assemble(source_nb, student_nb) -> Assembled:
             new = _fresh_code(cell.get("source", ""), {k: v for k, v in cell.get("metadata", {}).items()
                                                        if k != "nbgrader"})
             new.metadata["nbgrader"] = copy.deepcopy(nbgrader_meta(src))
+            if isinstance(cell.get("id"), str):  # the same file graded twice gives the same notebook
+                new["id"] = cell["id"]
             if src.get("cell_type") != "code":
                 new = copy.deepcopy(src)  # a written answer: keep the student's text, unscored here
                 new["source"] = cell.get("source", "")

@@ -90,7 +90,7 @@ def read_literal_config(path: Path) -> dict[str, dict]:
 
     The file is parsed, not executed: executing it imports nbgrader and nbconvert, which takes
     seconds, and every grading process reads it. Values that are not Python literals (computed
-    expressions) are ignored; use the command-line options or ``COURSE_DB_URL`` for those.
+    expressions other than arithmetic on numbers, e.g. ``4 * 2**30``) are ignored; use the command-line options or ``COURSE_DB_URL`` for those.
     """
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
@@ -104,11 +104,27 @@ def read_literal_config(path: Path) -> dict[str, dict]:
             if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Attribute)
                     and isinstance(target.value.value, ast.Name) and target.value.value.id == "c"):
                 try:
-                    value = ast.literal_eval(node.value)
-                except (ValueError, SyntaxError, TypeError):
+                    value = _literal(node.value)
+                except (ValueError, SyntaxError, TypeError, ZeroDivisionError, OverflowError):
                     continue
                 out.setdefault(target.value.attr, {})[target.attr] = value
     return out
+
+
+_ARITHMETIC = {ast.Mult: lambda a, b: a * b, ast.Pow: lambda a, b: a ** b, ast.Add: lambda a, b: a + b,
+               ast.Sub: lambda a, b: a - b}
+
+
+def _literal(node):
+    """A Python literal, or arithmetic on numbers such as ``4 * 2**30`` (sizes read better so)."""
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+        left, right = _literal(node.left), _literal(node.right)
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (left, right)):
+            raise ValueError("arithmetic on numbers only")
+        if isinstance(node.op, ast.Pow) and abs(right) > 64:
+            raise ValueError("exponent too large")
+        return _ARITHMETIC[type(node.op)](left, right)
+    return ast.literal_eval(node)
 
 
 def _absolute_db_url(url: str, root: Path) -> str:
