@@ -134,7 +134,7 @@ def run_worker(job: dict, timeout: float, env: dict, tmp: Path, box: sb.Sandbox 
     inner = dict(job)
     inner["source_nb"] = nbformat.writes(_stub_source(nbformat.read(job["source"], as_version=4)))
     inner.pop("source")
-    inner["limits"] = limits.as_job() if limits is not None and (sandboxed or box is None or box.mode != "off") else None
+    inner["limits"] = limits.as_job() if limits is not None and sandboxed else None  # limits come with the sandbox
     inner["sandboxed"] = sandboxed
     if sandboxed:
         inner["submission"] = f"{sb.SUBMISSION}/{submission.name}"

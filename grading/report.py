@@ -21,7 +21,9 @@ from pathlib import Path
 from .config import Settings
 from .store import Store
 
-GRADED = ("ok", "error", "timeout", "kernel_died", "repaired", "output_truncated", "tampered")
+GRADED = ("ok", "error", "timeout", "kernel_died", "repaired", "output_truncated", "tampered", "memory_limit",
+          "resource_limit")
+UNSANDBOXED = "graded WITHOUT the sandbox"  # the note grading.sandbox gives such submissions
 
 
 def _write_csv(path: Path, rows: list[dict], columns: list[str]) -> None:
@@ -156,10 +158,14 @@ def build_report(settings: Settings, assignments=None, out: Path | None = None) 
             + "<h3>Exercises</h3>" + _table([e for e in exercises if e["assignment"] == aid],
                                             ["exercise", "max_points", "students", "mean_points", "full_marks_rate"]))
     flagged = [s for s in students if s["status"] not in ("ok",)]
+    bare = [r for r in rows if any(n.startswith(UNSANDBOXED) for n in r["notes"])]
+    warning = (f"<p style='color:#b00;font-weight:bold'>WARNING: {len(bare)} submission(s) were graded without "
+               f"the sandbox, with the grader's permissions (see their notes).</p>" if bare else "")
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Grading report</title>
 <style>body{{font-family:sans-serif;margin:2em}} td,th{{border:1px solid #ccc;padding:3px 6px;font-size:90%}}
 table{{border-collapse:collapse;margin-bottom:1em}} img{{max-width:100%}}</style></head><body>
 <h1>Grading report</h1>
+{warning}
 <h2>Assignments</h2>{_table(summary, ["assignment", "students", "graded", "mean_percent", "median_percent",
                                      "min_percent", "max_percent", "flagged", "statuses"])}
 <h2>Submissions that need a look (status other than ok)</h2>

@@ -34,8 +34,9 @@ c.CourseGrading.max_output_bytes = 100_000
 """
 
 
-def grading_cmd(course: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+def grading_cmd(course: Path, *args: str, timeout: float = 900, env=None) -> subprocess.CompletedProcess:
+    env = env or os.environ
+    env = {**env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"}
     return subprocess.run([sys.executable, "-m", "grading", "--root", str(course), *args], cwd=course, env=env,
                           capture_output=True, text=True, timeout=timeout)
 

@@ -441,3 +441,25 @@ def test_the_same_attacks_succeed_with_the_sandbox_off(tmp_path):
     finally:
         listener.stop()
         cleanup(mark)
+
+
+def test_without_a_working_bwrap_auto_warns_everywhere_and_required_refuses(tmp_path):
+    """No bubblewrap (here: COURSE_GRADING_BWRAP points at nothing): `auto` grades but says so in the
+    first line, on stderr, in every submission's notes and in the report; `required` grades nothing."""
+    course = make_class(tmp_path / "class", [], port=1, mark="none", honest=("perfect",))
+    env = {**os.environ, "COURSE_GRADING_BWRAP": str(tmp_path / "no-such-bwrap")}
+    required = grading_cmd(course, "grade", "--sandbox", "required", env=env)
+    assert required.returncode == 2 and "bubblewrap" in required.stderr, (required.returncode, required.stderr[-2000:])
+    assert not (course / "grades.csv").exists(), "`required` graded without the sandbox"
+    auto = grading_cmd(course, "grade", env=env)
+    assert auto.returncode == 0, auto.stdout[-3000:] + auto.stderr[-3000:]
+    first = auto.stdout.splitlines()[0]
+    assert first.startswith("sandbox: auto -> NOT AVAILABLE") and "bubblewrap" in first, first
+    assert "WARNING" in auto.stderr, auto.stderr[-2000:]
+    row = read_grades(course)["perfect"]
+    assert (row["status"], row["score"]) == ("ok", "15") and "graded WITHOUT the sandbox" in row["notes"], row
+    feedback = json.loads((course / "feedback" / "perfect" / TOY_ID / "feedback.json").read_text())
+    assert any("graded WITHOUT the sandbox" in n for n in feedback["notes"]), feedback["notes"]
+    report = grading_cmd(course, "report")
+    assert report.returncode == 0, report.stderr[-2000:]
+    assert "graded without the sandbox" in (course / "reports" / "report.html").read_text(), "no warning in the report"
