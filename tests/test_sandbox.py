@@ -109,6 +109,23 @@ block = np.ones(640 << 20, dtype=np.uint8)  # 640 MiB, every page touched
 print("allocated", block.nbytes >> 20, "MiB")
 del block
 """,
+    "memory_together": """
+import os, time
+import numpy as np
+kids = []
+for _ in range(10):  # 10 x 48 MiB: each under the per-process limit, together over it
+    pid = os.fork()
+    if pid == 0:
+        try:
+            block = np.ones(48 << 20, dtype=np.uint8)
+            time.sleep(12)
+        finally:
+            os._exit(0)
+    kids.append(pid)
+for pid in kids:
+    os.waitpid(pid, 0)
+print("ten children held 480 MiB together")
+""",
     "kill_batch": """
 import os, signal
 victims = []
@@ -311,6 +328,7 @@ EXPECTED_ON = {
     "leave_files": ({"error"}, 15, "FileNotFoundError"),
     "detached_processes": ({"resource_limit"}, 15, "Resource temporarily unavailable"),
     "memory": ({"memory_limit"}, 15, "memory limit of 384 MiB"),
+    "memory_together": ({"memory_limit"}, 15, "all processes together"),
     "kill_batch": ({"error"}, 15, "ProcessLookupError"),
     "fill_disk": ({"resource_limit"}, 15, "No space left on device"),
     # as root the worker is out of the kernel's reach (PermissionError); as a user the pipe is
@@ -421,6 +439,8 @@ def test_the_same_attacks_succeed_with_the_sandbox_off(tmp_path):
               "the files in /tmp and the course root are gone")
         check("detached_processes", len(sleepers()) >= 50, f"{len(sleepers())} detached processes still run")
         check("memory", "allocated 640 MiB" in feedback_text(course, "memory"), "the 640 MiB were not allocated")
+        check("memory_together", "ten children held 480 MiB" in feedback_text(course, "memory_together"),
+              "the ten children did not hold their memory")
         filled = sum(p.stat().st_size for p in (course / "autograded" / "fill_disk").rglob("*") if p.is_file())
         check("fill_disk", filled >= 512 << 20, f"{filled >> 20} MiB written")
         check("gigantic_result", grades["gigantic_result"]["status"] == "invalid_result",
