@@ -12,6 +12,10 @@ Instructors (run from the course root, where nbgrader_config.py lives):
 Students:
 
     check   ID [--notebook PATH]                  run the visible tests; exit 1 if any fails
+
+Exit codes of grade: 0 every submission graded (whatever its status); 1 graded, but the grader
+failed on some submissions (grader_error, invalid_result); 2 bad settings, or the sandbox is
+required and does not work; 3 the grader itself failed (e.g. the database), rerun to finish.
 """
 
 from __future__ import annotations
@@ -22,6 +26,12 @@ import sys
 from pathlib import Path
 
 from .config import ConfigError, load_settings
+
+
+# Exit codes of `grade` (and the other commands): what went wrong, for scripts.
+EXIT_SOME_FAILED = 1     # graded and recorded, but the grader failed on some submissions (their notes say why)
+EXIT_CONFIG = 2          # bad settings or arguments, or the sandbox is required and does not work: nothing graded
+EXIT_GRADER_FAILED = 3   # the grader itself failed (e.g. the database): see the message; rerun to finish
 
 
 def _settings(args):
@@ -39,7 +49,8 @@ def cmd_grade(args) -> int:
     for r in results:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
     print("statuses: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none (no submissions)"))
-    return 1 if counts.get("grader_error") else 0
+    failed = counts.get("grader_error", 0) + counts.get("invalid_result", 0)
+    return EXIT_SOME_FAILED if failed else 0
 
 
 def cmd_export(args) -> int:
@@ -152,10 +163,17 @@ def main(argv=None) -> int:
         return args.func(args)
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
-        return 2
+        return EXIT_CONFIG
     except KeyboardInterrupt:
         print("interrupted: submissions not yet recorded stay 'pending' in the gradebook", file=sys.stderr)
         return 130
+    except Exception as err:  # the grader itself, not a submission: say so, with its own exit code
+        import traceback
+
+        traceback.print_exc()
+        print(f"error: the grader failed ({type(err).__name__}: {str(err)[:500]}); submissions not yet "
+              f"recorded stay 'pending': run the same command again", file=sys.stderr)
+        return EXIT_GRADER_FAILED
 
 
 if __name__ == "__main__":

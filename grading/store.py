@@ -4,7 +4,8 @@ Scores go into nbgrader's own gradebook (any SQLAlchemy URL; SQLite by default),
 formgrader and ``nbgrader export`` keep working. Next to them, the table ``course_grading_status``
 holds, per (assignment, student), the status, the score, the per-test results and which file was
 graded (SHA-256) and when. Only the batch's main process writes, one submission at a time, so
-SQLite never sees two writers from this package; a lock held by another program is retried.
+SQLite never sees two writers from one batch; a lock held by another program is retried, and so is
+a row that another grader on the same PostgreSQL gradebook inserted first.
 
 Nothing goes stale: before a batch grades a submission it is marked ``pending`` (score empty,
 nbgrader's cells set to 0 and "needs manual grade"); only a finished grading replaces that. A
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+import random
 import time
 import warnings
 from pathlib import Path
@@ -46,18 +48,33 @@ EXPORT_COLUMNS = ("assignment", "student", "status", "score", "max_score", "perc
                   "graded_at", "timestamp", "submission_sha256", "notes")
 
 
-def _retry(fn, *, attempts: int = 8):
-    """Run ``fn``; retry when another program holds the database lock."""
+def _conflict(err: Exception) -> bool:
+    """Another grader inserted the same row first (PostgreSQL's UniqueViolation, SQLite's UNIQUE)."""
+    from nbgrader.api import InvalidEntry
+
+    text = str(err).lower()
+    return isinstance(err, (sa.exc.IntegrityError, InvalidEntry)) and ("unique" in text or "duplicate" in text)
+
+
+def _retry(fn, *, attempts: int = 8, rollback=None):
+    """Run ``fn``; retry when another program holds the database lock or inserted the same row first.
+
+    Several graders may share a gradebook (PostgreSQL): two that record the same assignment at once
+    both find no row and both insert it; the second insert fails, and on the retry it finds the row.
+    """
     delay = 0.2
     for i in range(attempts):
         try:
             with warnings.catch_warnings():  # nbgrader's add_submission trips harmless SQLAlchemy warnings
                 warnings.simplefilter("ignore", sa.exc.SAWarning)
                 return fn()
-        except sa.exc.OperationalError as err:
-            if "locked" not in str(err).lower() or i == attempts - 1:
+        except Exception as err:
+            locked = isinstance(err, sa.exc.OperationalError) and "locked" in str(err).lower()
+            if not (locked or _conflict(err)) or i == attempts - 1:
                 raise
-            time.sleep(delay)
+            if rollback is not None:
+                rollback()
+            time.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 5.0)
 
 
@@ -143,7 +160,7 @@ class Store:
                     gb.update_or_create_solution_cell(gid, aid, aid)
                 gb.update_or_create_source_cell(gid, aid, aid, cell_type=ctype, locked=kind != "solution",
                                                 source=cell.get("source", ""), checksum=compute_checksum(cell))
-        _retry(work)
+        _retry(work, rollback=self.gb.db.rollback)
 
     # --- submissions --------------------------------------------------------------------------
     def _submission_notebook(self, aid: str, student: str, timestamp=None):
@@ -177,7 +194,7 @@ class Store:
                 grade.auto_score = 0.0
                 grade.needs_manual_grade = True
             self.gb.db.commit()
-        _retry(work)
+        _retry(work, rollback=self.gb.db.rollback)
 
     def record(self, result: dict, run_id: str) -> None:
         """Write one grading result (scores into nbgrader's tables, status into ours)."""
@@ -208,7 +225,7 @@ class Store:
                 "timestamp": result.get("timestamp") or None, "graded_at": result.get("graded_at"),
                 "run_id": run_id, "seconds": result.get("seconds")})
         try:
-            _retry(work)
+            _retry(work, rollback=self.gb.db.rollback)
         except Exception:
             self.gb.db.rollback()
             raise

@@ -114,7 +114,12 @@ def _limit_hit(o, signs) -> bool:
     return any(sign in text for sign in signs)
 
 
-def grade(job: dict, watchdog=None):
+def grade(job: dict) -> dict:
+    """Grade the submission described by ``job`` here, in this process; always return a result dict."""
+    return grade_notebook(job)[0]
+
+
+def grade_notebook(job: dict, watchdog=None):
     """Grade the submission described by ``job``; always return (result dict, graded notebook or None)."""
     start = time.monotonic()
     if "source_nb" in job:
@@ -257,7 +262,7 @@ def main(argv=None) -> int:
             if sandboxed and int(job["limits"].get("memory", 0)) > 0:
                 watchdog = sandbox.Watchdog(int(job["limits"]["memory"]))
                 watchdog.start()
-        result, nb = grade(job, watchdog)
+        result, nb = grade_notebook(job, watchdog)
     except Exception as err:  # record, never crash silently: the batch turns this into a status
         result = empty_result(job, "grader_error", f"{type(err).__name__}: {err}")
         result["notes"].append(traceback.format_exc()[-4000:])
