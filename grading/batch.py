@@ -92,9 +92,9 @@ def _stub_source(source_nb):
 class _Reader(threading.Thread):
     """Read the worker's result channel to its end, keeping at most ``cap`` bytes."""
 
-    def __init__(self, fd: int, cap: int):
+    def __init__(self, fd: int, cap: int, keep_tail: bool = False):
         super().__init__(daemon=True)
-        self.fd, self.cap = fd, cap
+        self.fd, self.cap, self.keep_tail = fd, cap, keep_tail
         self.chunks: list[bytes] = []
         self.size = 0
         self.over = False
@@ -113,6 +113,10 @@ class _Reader(threading.Thread):
                 if not block:
                     break
                 if self.size + len(block) > self.cap:
+                    if self.keep_tail:  # a log: keep its last ``cap`` bytes, read on
+                        self.chunks = [(b"".join(self.chunks) + block)[-self.cap:]]
+                        self.size = len(self.chunks[0])
+                        continue
                     self.over = True
                     break
                 self.chunks.append(block)
@@ -141,7 +145,6 @@ def run_worker(job: dict, timeout: float, env: dict, tmp: Path, box: sb.Sandbox 
         inner["workdir"] = sb.WORK
     else:
         inner["pid_file"] = str(tmp / f"{key}.kernel.pid")
-    log_file = tmp / f"{key}.log"
     read_fd, write_fd = os.pipe()
     argv = [sys.executable, "-m", "grading.worker", "--result-fd", str(write_fd)]
     cmd = None
@@ -152,9 +155,10 @@ def run_worker(job: dict, timeout: float, env: dict, tmp: Path, box: sb.Sandbox 
             args = cmd.args
         else:
             args = argv
-        with log_file.open("wb") as log:
-            proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                    start_new_session=True, pass_fds=(write_fd,))
+        # the log (the worker's and the kernel's own output) is a pipe too: its tail is kept, the rest
+        # dropped, so a submission cannot fill the grader's disk through it
+        proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+                                start_new_session=True, pass_fds=(write_fd,))
     except BaseException:
         os.close(read_fd)
         raise
@@ -164,6 +168,9 @@ def run_worker(job: dict, timeout: float, env: dict, tmp: Path, box: sb.Sandbox 
             cmd.close()
     reader = _Reader(read_fd, max_result_bytes)
     reader.start()
+    log = _Reader(os.dup(proc.stdout.fileno()), 1 << 16, keep_tail=True)
+    proc.stdout.close()
+    log.start()
     try:
         proc.stdin.write(json.dumps(inner).encode("utf-8"))
         proc.stdin.close()
@@ -187,6 +194,9 @@ def run_worker(job: dict, timeout: float, env: dict, tmp: Path, box: sb.Sandbox 
     reader.done.wait(5)  # the sandbox has ended: its end of the channel is closed
     reader.stop.set()
     reader.done.wait(5)
+    if sandboxed:
+        log.done.wait(5)  # the sandbox is gone, and with it every writer of the log
+    log.stop.set()  # without it, processes the submission left may hold the log open
     pid_file = tmp / f"{key}.kernel.pid"
     if not sandboxed and pid_file.is_file():  # kernels run in their own session: stop this one by pid
         try:
@@ -201,7 +211,8 @@ def run_worker(job: dict, timeout: float, env: dict, tmp: Path, box: sb.Sandbox 
                                             f"for one whole submission and was stopped"), None
     data = b"".join(reader.chunks)
     if code != 0 or not data:
-        tail = log_file.read_text(errors="replace")[-2000:] if log_file.is_file() else ""
+        log.done.wait(5)
+        tail = b"".join(log.chunks).decode("utf-8", "replace")[-2000:]
         if sandboxed:
             return empty_result(job, "invalid_result", f"the sandbox ended without a result (exit code {code}); "
                                                        f"code in the submission may have stopped the grader: {tail}"), None
