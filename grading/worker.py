@@ -189,9 +189,9 @@ def grade_notebook(job: dict, watchdog=None):
     for idx, o in sorted(outcome.outcomes.items()):
         meta = nb.cells[idx].metadata["grading"]
         where = f"cell {idx}" + (f" ({meta['gid']})" if meta["gid"] else "")
-        if o.status == "error" and (o.ename == "MemoryError" or _limit_hit(o, MEMORY_SIGNS)):
+        if limits and o.status == "error" and (o.ename == "MemoryError" or _limit_hit(o, MEMORY_SIGNS)):
             memory.append(where)
-        elif o.status == "error" and _limit_hit(o, RESOURCE_SIGNS):
+        elif limits and o.status == "error" and _limit_hit(o, RESOURCE_SIGNS):
             resource.append(f"{where}: {o.ename}: {o.evalue}"[:300])
         if o.status == "timeout":
             timeouts.append(where)
