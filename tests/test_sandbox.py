@@ -352,7 +352,9 @@ def test_attacks_fail_in_the_sandbox_and_honest_students_are_untouched(tmp_path)
         start = time.monotonic()
         proc = grading_cmd(course, "grade", "--sandbox", "required", timeout=600)
         seconds = time.monotonic() - start
-        assert proc.returncode == 0, f"the batch failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-3000:]}"
+        # exit 1 ("some submissions failed") only if the flood reached the result channel (grader not root)
+        allowed = {0, 1} if "invalid_result" in proc.stdout else {0}
+        assert proc.returncode in allowed, f"the batch failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-3000:]}"
         first = proc.stdout.splitlines()[0]
         assert first.startswith("sandbox: required -> on"), f"the first line must say the sandbox is on: {first!r}"
         grades = read_grades(course)
@@ -419,7 +421,8 @@ def test_the_same_attacks_succeed_with_the_sandbox_off(tmp_path):
         perfect_file = course / "submitted" / "perfect" / TOY_ID / f"{TOY_ID}.ipynb"
         perfect_sha = sha(perfect_file)
         proc = grading_cmd(course, "grade", "--sandbox", "off", timeout=600)
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        # exit 1: graded, but one submission (the flood) failed with invalid_result
+        assert proc.returncode == 1, f"exit {proc.returncode}, expected 1:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
         assert proc.stdout.splitlines()[0].startswith("sandbox: off"), proc.stdout.splitlines()[0]
         grades = read_grades(course)
         failed = []
