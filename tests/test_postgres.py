@@ -29,7 +29,7 @@ from test_grading import grading_cmd, make_course, read_grades
 from grading.demo import TOY_ID, student_version
 
 # Half the class each; the same students graded into SQLite by one process are the reference.
-HALVES = (("perfect", "partial", "blank"), ("wrong", "exception", "stripped"))
+HALVES = (("perfect", "partial"), ("wrong", "stripped"))
 
 
 def _missing(what: str):
@@ -89,11 +89,10 @@ def _class(course: Path) -> Path:
     source = nbformat.read(str(course / "solutions" / TOY_ID / f"{TOY_ID}.ipynb"), as_version=4)
     notebooks = {
         "perfect": student_version(source), "partial": student_version(source, answered={"f0", "f1"}),
-        "blank": student_version(source, answered=set()), "wrong": student_version(source, answered=set(),
-                                                                                   wrong_body="return x * 0"),
-        "exception": student_version(source), "stripped": student_version(source, answered={"f2", "f3", "f4"}),
+        "wrong": student_version(source, answered=set(), wrong_body="return x * 0"),
+        "stripped": student_version(source, answered={"f2", "f3", "f4"}),
     }
-    notebooks["exception"].cells.append(nbformat.v4.new_code_cell("raise ValueError('boom')"))
+    notebooks["wrong"].cells.append(nbformat.v4.new_code_cell("raise ValueError('boom')"))  # status error
     for cell in notebooks["stripped"].cells:
         cell.metadata.pop("nbgrader", None)
     for student, nb in notebooks.items():
