@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import random
 import time
 import warnings
@@ -63,7 +64,12 @@ def _retry(fn, *, attempts: int = 8, rollback=None):
     both find no row and both insert it; the second insert fails, and on the retry it finds the row.
     """
     delay = 0.2
+    # nbgrader logs each failed insert with a traceback before raising; a conflict retried here is
+    # not an error, and one that is not retried is raised with its message
+    nbgrader_log = logging.getLogger("tornado.application")
     for i in range(attempts):
+        quiet = nbgrader_log.disabled
+        nbgrader_log.disabled = True
         try:
             with warnings.catch_warnings():  # nbgrader's add_submission trips harmless SQLAlchemy warnings
                 warnings.simplefilter("ignore", sa.exc.SAWarning)
@@ -76,6 +82,8 @@ def _retry(fn, *, attempts: int = 8, rollback=None):
                 rollback()
             time.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 5.0)
+        finally:
+            nbgrader_log.disabled = quiet
 
 
 def _create_gradebook_fast(db_url: str) -> None:

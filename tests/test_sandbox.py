@@ -44,7 +44,12 @@ c.CourseGrading.max_file_bytes = 64 * 2**20
 c.CourseGrading.disk_limit = 64 * 2**20
 c.CourseGrading.max_result_bytes = 8 * 2**20
 """
-SLEEP = "119.5"  # the detached processes run `sleep 119.5`: easy to find on the machine, gone in two minutes
+# The detached processes run `sleep 119.<mark>`: gone in two minutes, and easy to tell apart from
+# any other test's (two of these tests may run at once)
+
+
+def sleep_arg(mark: str) -> str:
+    return f"119.{int(mark[:6], 16)}"
 
 # Each attack: the cell appended to the student's notebook. COURSE, MARK, PORT and SPOOL are set
 # in a first line; everything is bounded so that with the sandbox off it harms nothing lasting.
@@ -240,7 +245,7 @@ def make_class(course: Path, attacks, *, port: int, mark: str, honest=HONEST, li
     students = {"perfect": student_version(source), "partial": student_version(source, answered={"f0", "f1", "f2"})}
     students = {s: nb for s, nb in students.items() if s in honest}
     prelude = (f"COURSE = {str(course.resolve())!r}; MARK = {mark!r}; PORT = {port}; "
-               f"SPOOL = '/tmp/redteam-{mark}'; SLEEP = {SLEEP!r}\n")
+               f"SPOOL = '/tmp/redteam-{mark}'; SLEEP = {sleep_arg(mark)!r}\n")
     for name in attacks:
         nb = student_version(source, answered=set() if name in BLANK_ATTACKERS else None)
         nb.cells.append(nbformat.v4.new_code_cell(prelude + ATTACKS[name]))
@@ -255,12 +260,12 @@ def make_class(course: Path, attacks, *, port: int, mark: str, honest=HONEST, li
     return course
 
 
-def sleepers() -> list[int]:
+def sleepers(mark: str) -> list[int]:
     out = []
     for pid in os.listdir("/proc"):
         if pid.isdigit():
             try:
-                if open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")[:2] == [b"sleep", SLEEP.encode()]:
+                if open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")[:2] == [b"sleep", sleep_arg(mark).encode()]:
                     out.append(int(pid))
             except OSError:
                 pass
@@ -271,7 +276,7 @@ def cleanup(mark: str) -> None:
     """Stop what an attack left running with the sandbox off, and delete what it left in /tmp."""
     spool = Path(f"/tmp/redteam-{mark}")
     pids = spool.joinpath("pids").read_text().split() if spool.joinpath("pids").is_file() else []
-    for pid in [int(p) for p in pids] + sleepers():
+    for pid in [int(p) for p in pids] + sleepers(mark):
         try:
             os.kill(pid, signal.SIGKILL)
         except OSError:
@@ -383,8 +388,8 @@ def test_attacks_fail_in_the_sandbox_and_honest_students_are_untouched(tmp_path)
                 leaks.append(f"{student}: hidden tests (reversed) are in its feedback")
         if list(course.glob("redteam-*")) or Path(f"/tmp/redteam-{mark}-tmp").exists() or Path(f"/tmp/redteam-{mark}").exists():
             leaks.append("files written outside the sandbox survived grading")
-        if sleepers():
-            leaks.append(f"{len(sleepers())} detached `sleep {SLEEP}` processes outlived grading")
+        if sleepers(mark):
+            leaks.append(f"{len(sleepers(mark))} detached `sleep {sleep_arg(mark)}` processes outlived grading")
         if any(p.is_dir() for p in (course / "autograded").rglob("fill")):
             leaks.append("the disk filler's files reached the course folder")
         changed = [str(p.relative_to(course)) for p, h in before.items() if not p.is_file() or sha(p) != h]
@@ -440,7 +445,7 @@ def test_the_same_attacks_succeed_with_the_sandbox_off(tmp_path):
         check("network", mark.encode() in listener.received, f"the listener got {listener.received[:60]!r}")
         check("leave_files", Path(f"/tmp/redteam-{mark}-tmp").exists() and (course / f"redteam-{mark}-root").exists(),
               "the files in /tmp and the course root are gone")
-        check("detached_processes", len(sleepers()) >= 50, f"{len(sleepers())} detached processes still run")
+        check("detached_processes", len(sleepers(mark)) >= 50, f"{len(sleepers(mark))} detached processes still run")
         check("memory", "allocated 640 MiB" in feedback_text(course, "memory"), "the 640 MiB were not allocated")
         check("memory_together", "ten children held 480 MiB" in feedback_text(course, "memory_together"),
               "the ten children did not hold their memory")
