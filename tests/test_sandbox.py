@@ -474,7 +474,7 @@ def test_the_same_attacks_succeed_with_the_sandbox_off(tmp_path):
 def test_without_a_working_bwrap_auto_warns_everywhere_and_required_refuses(tmp_path):
     """No bubblewrap (here: COURSE_GRADING_BWRAP points at nothing): `auto` grades but says so in the
     first line, on stderr, in every submission's notes and in the report; `required` grades nothing."""
-    course = make_class(tmp_path / "class", [], port=1, mark="none", honest=("perfect",))
+    course = make_class(tmp_path / "class", [], port=1, mark=uuid.uuid4().hex[:10], honest=("perfect",))
     env = {**os.environ, "COURSE_GRADING_BWRAP": str(tmp_path / "no-such-bwrap")}
     required = grading_cmd(course, "grade", "--sandbox", "required", env=env)
     assert required.returncode == 2 and "bubblewrap" in required.stderr, (required.returncode, required.stderr[-2000:])
