@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
+from traitlets.config import Config
 
 TIMEOUT_ENAME = "CellTimeoutError"
 
@@ -81,8 +84,23 @@ def run(nb, workdir: Path, *, cell_timeout: float, probe_timeout: float, max_out
     result = RunResult()
     replies: dict[int, dict] = {}
 
+    # The kernel talks to this process over Unix sockets in a private folder (IPC transport), not
+    # over loopback TCP: no port another local user could connect to, and no warning from ipykernel
+    # about unencrypted TCP in every run's output.
+    ipc_dir = tempfile.mkdtemp(prefix="grading-ipc-")
+    config = Config({"KernelManager": {"transport": "ipc", "ip": str(Path(ipc_dir) / "kernel")}})
+    try:
+        return _run(nb, workdir, config, nonce, result, replies, cell_timeout=cell_timeout,
+                    probe_timeout=probe_timeout, max_output_bytes=max_output_bytes, bindings=bindings,
+                    watch=watch, skip=skip, pid_file=pid_file, guard=guard)
+    finally:
+        shutil.rmtree(ipc_dir, ignore_errors=True)
+
+
+def _run(nb, workdir, config, nonce, result, replies, *, cell_timeout, probe_timeout, max_output_bytes,
+         bindings, watch, skip, pid_file, guard) -> RunResult:
     client = _CappedClient(
-        nb, timeout=cell_timeout, interrupt_on_timeout=True, allow_errors=True,
+        nb, config=config, timeout=cell_timeout, interrupt_on_timeout=True, allow_errors=True,
         error_on_timeout={"ename": TIMEOUT_ENAME,
                           "evalue": f"the cell ran longer than the {cell_timeout:g} s limit and was interrupted",
                           "traceback": []},
