@@ -130,6 +130,25 @@ def soft_threshold(z, t):
 '''),
     ],
     "lasso_fit": [
+        ("no guard for a constant column: 0 / 0 = nan spreads through the residual", '''
+def lasso_fit(X, y, alpha, n_iter=1000, tol=1e-8):
+    n, p = X.shape
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    sq = (Xc ** 2).sum(axis=0)
+    coef, r = np.zeros(p), yc.copy()
+    for _ in range(n_iter):
+        change = 0.0
+        for j in range(p):
+            rho = Xc[:, j] @ r + sq[j] * coef[j]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                new = float(soft_threshold(rho, n * alpha)) / sq[j] if sq[j] != 0 else float("nan")
+            r -= Xc[:, j] * (new - coef[j])
+            change = max(change, abs(new - coef[j]))
+            coef[j] = new
+        if change <= tol:
+            break
+    return coef, float(y.mean() - X.mean(axis=0) @ coef)
+'''),
         ("threshold alpha instead of n * alpha", '''
 def lasso_fit(X, y, alpha, n_iter=1000, tol=1e-8):
     n, p = X.shape
@@ -435,6 +454,26 @@ def soft_threshold(z, t):
 '''),
     ],
     "lasso_fit": [
+        ("guard with a relative tolerance on the squared column norm instead of == 0", '''
+def lasso_fit(X, y, alpha, n_iter=1000, tol=1e-8):
+    n, p = X.shape
+    x_mean, y_mean = X.mean(axis=0), y.mean()
+    Xc = X - x_mean
+    sq = np.einsum("ij,ij->j", Xc, Xc)
+    usable = sq > 1e-12 * max(1.0, float(np.max(sq)))
+    coef, r = np.zeros(p), y - y_mean
+    for _ in range(n_iter):
+        change = 0.0
+        for j in np.flatnonzero(usable):
+            old = coef[j]
+            new = soft_threshold(Xc[:, j] @ r / sq[j] + old, n * alpha / sq[j])
+            r = r - Xc[:, j] * (new - old)
+            coef[j] = new
+            change = max(change, abs(new - old))
+        if change <= tol:
+            break
+    return coef, float(y_mean - x_mean @ coef)
+'''),
         ("coordinate descent recomputing the partial residual each time", '''
 def lasso_fit(X, y, alpha, n_iter=1000, tol=1e-8):
     n, p = X.shape
