@@ -76,6 +76,11 @@ def _guard_source(code: str) -> str:
     return f"__import__('grading.guard', fromlist=['guard']).{code}"
 
 
+def ipc_kernel_config(folder: Path) -> Config:
+    """Kernel-manager settings for a kernel reached over Unix sockets in ``folder`` (IPC), not TCP."""
+    return Config({"KernelManager": {"transport": "ipc", "ip": str(Path(folder) / "kernel")}})
+
+
 def run(nb, workdir: Path, *, cell_timeout: float, probe_timeout: float, max_output_bytes: int,
         bindings=(), watch=None, skip=frozenset(), pid_file: Path | None = None,
         guard: bool = True) -> RunResult:
@@ -88,7 +93,7 @@ def run(nb, workdir: Path, *, cell_timeout: float, probe_timeout: float, max_out
     # over loopback TCP: no port another local user could connect to, and no warning from ipykernel
     # about unencrypted TCP in every run's output.
     ipc_dir = tempfile.mkdtemp(prefix="grading-ipc-")
-    config = Config({"KernelManager": {"transport": "ipc", "ip": str(Path(ipc_dir) / "kernel")}})
+    config = ipc_kernel_config(Path(ipc_dir))
     try:
         return _run(nb, workdir, config, nonce, result, replies, cell_timeout=cell_timeout,
                     probe_timeout=probe_timeout, max_output_bytes=max_output_bytes, bindings=bindings,
