@@ -478,6 +478,13 @@ def spatial_batchnorm_forward(x, gamma, beta, state, training=True, momentum=0.1
     return gamma.reshape(1, c, 1, 1) * x_hat + beta.reshape(1, c, 1, 1), None
 '''),
 ]
+_SPATIAL_FORWARD_WRONG.append(
+    ("momentum not passed on to batchnorm_forward", '''
+def spatial_batchnorm_forward(x, gamma, beta, state, training=True, momentum=0.1, eps=1e-5):
+    n, c, h, w = x.shape
+    out, cache = batchnorm_forward(x.transpose(0, 2, 3, 1).reshape(-1, c), gamma, beta, state, training, eps=eps)
+    return out.reshape(n, h, w, c).transpose(0, 3, 1, 2), cache
+'''))
 _SPATIAL_FORWARD_CORRECT = [
     ("direct per-channel computation over axes (0, 2, 3), no call to batchnorm_forward", '''
 def spatial_batchnorm_forward(x, gamma, beta, state, training=True, momentum=0.1, eps=1e-5):
