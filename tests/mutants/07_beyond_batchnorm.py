@@ -447,6 +447,38 @@ def freeze_batchnorm(model):
                 param.requires_grad_(False)
     return model
 '''),
+        ('only BatchNorm1d and BatchNorm2d (misses BatchNorm3d and SyncBatchNorm)', '''
+def freeze_batchnorm(model):
+    model.train()
+    for module in model.modules():
+        if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad_(False)
+    return model
+'''),
+        ('the base class _NormBase (freezes InstanceNorm too)', '''
+def freeze_batchnorm(model):
+    model.train()
+    for module in model.modules():
+        if isinstance(module, nn.modules.batchnorm._NormBase):
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad_(False)
+    return model
+'''),
+        ('requires_grad=True on every parameter first (unfreezes a layer frozen on purpose)', '''
+def freeze_batchnorm(model):
+    model.train()
+    for param in model.parameters():
+        param.requires_grad = True
+    for module in model.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad = False
+    return model
+'''),
         ('only the direct children of the model', '''
 def freeze_batchnorm(model):
     model.train()
