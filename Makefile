@@ -13,7 +13,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # pytest workers; the notebook tests are independent, so two cores halve the wall time.
 JOBS   ?= 2
 
-.PHONY: lab test setup release clean-venv grade export report bundle check demo bench
+.PHONY: lab test setup release clean-venv grade export report bundle check demo bench site
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ release: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# The course website in site/_build/html (README "The course website"): executes every notebook,
+# strips answers and hidden tests, renders offline with Sphinx; warnings are errors.
+site: $(STAMP)
+	$(BIN)/python site/build.py
 
 # --- grading (python -m grading; see README "Instructors: grading a class") ------------------------
 # make grade [A=<id>] [S=<student>] [J=<workers>]   grade submitted/ in parallel into the gradebook

@@ -11,6 +11,7 @@ with 1 when any test fails or the notebook does not run cleanly (``nbgrader vali
 
 from __future__ import annotations
 
+import ast
 import sys
 import tempfile
 from pathlib import Path
@@ -18,6 +19,50 @@ from pathlib import Path
 from .config import ConfigError, Settings
 
 CLEAN = ("ok", "output_truncated")
+
+
+def _used_names(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+
+def exercise_dependencies(release: Path, notebook: Path) -> dict[str, list[str]]:
+    """Per exercise, the earlier exercises whose functions its answer or its visible test calls.
+
+    Read from the student's own answer cells (found as grading finds them) and the release's tests,
+    so a failure can be traced to the exercise it builds on.
+    """
+    import nbformat
+
+    from . import assemble as asm
+
+    try:
+        source_nb = nbformat.read(str(release), as_version=4)
+        nb = asm.assemble(source_nb, asm.read_submission(notebook)).nb
+    except Exception:  # the run itself reports an unreadable notebook
+        return {}
+    order: list[str] = []
+    defines: dict[str, set[str]] = {}
+    uses: dict[str, set[str]] = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("grading", {})
+        gid = meta.get("gid")
+        if not gid or cell.get("cell_type") != "code":
+            continue
+        if meta.get("role") == "solution":
+            order.append(gid)
+            defines[gid] = asm.defined_names(cell.source)
+            uses.setdefault(gid, set()).update(_used_names(cell.source) - defines[gid])
+        elif meta.get("role") == "test" and not gid.endswith("_hidden"):
+            uses.setdefault(asm.exercise_name(gid), set()).update(_used_names(asm.remove_hidden(cell.source)))
+    deps = {}
+    for k, gid in enumerate(order):
+        deps[gid] = [earlier for earlier in order[:k]
+                     if defines.get(earlier) and defines[earlier] & (uses.get(gid, set()) - defines.get(gid, set()))]
+    return deps
 
 
 def run_check(settings: Settings, aid: str, notebook: Path | None = None, out=None) -> int:
@@ -43,6 +88,8 @@ def run_check(settings: Settings, aid: str, notebook: Path | None = None, out=No
     by_exercise: dict[str, list[dict]] = {}
     for t in result["tests"]:
         by_exercise.setdefault(t["exercise"], []).append(t)
+    deps = exercise_dependencies(release, notebook)
+    failing = set()
     failed = 0
     for exercise, tests in by_exercise.items():
         print(f"\nexercise {exercise}", file=out)
@@ -54,6 +101,14 @@ def run_check(settings: Settings, aid: str, notebook: Path | None = None, out=No
             if not t["passed"] and t["message"]:
                 for line in t["message"].splitlines()[:12]:
                     print(f"        {line}", file=out)
+        if any(not t["passed"] for t in tests):
+            broken = [d for d in deps.get(exercise, []) if d in failing]
+            if broken:
+                names = ", ".join(f"`{d}`" for d in broken)
+                print(f"        note: this exercise uses {names}, which fail{'s' if len(broken) == 1 else ''} "
+                      f"{'its' if len(broken) == 1 else 'their'} own test above: fix {names} first, "
+                      f"then check this one again", file=out)
+            failing.add(exercise)
     total = len(result["tests"])
     print(f"\n{total - failed} of {total} visible tests passed: {result['score']:g} of {result['max_score']:g} "
           f"visible points.", file=out)

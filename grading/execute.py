@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
+from traitlets.config import Config
 
 TIMEOUT_ENAME = "CellTimeoutError"
 
@@ -73,6 +76,11 @@ def _guard_source(code: str) -> str:
     return f"__import__('grading.guard', fromlist=['guard']).{code}"
 
 
+def ipc_kernel_config(folder: Path) -> Config:
+    """Kernel-manager settings for a kernel reached over Unix sockets in ``folder`` (IPC), not TCP."""
+    return Config({"KernelManager": {"transport": "ipc", "ip": str(Path(folder) / "kernel")}})
+
+
 def run(nb, workdir: Path, *, cell_timeout: float, probe_timeout: float, max_output_bytes: int,
         bindings=(), watch=None, skip=frozenset(), pid_file: Path | None = None,
         guard: bool = True) -> RunResult:
@@ -81,8 +89,23 @@ def run(nb, workdir: Path, *, cell_timeout: float, probe_timeout: float, max_out
     result = RunResult()
     replies: dict[int, dict] = {}
 
+    # The kernel talks to this process over Unix sockets in a private folder (IPC transport), not
+    # over loopback TCP: no port another local user could connect to, and no warning from ipykernel
+    # about unencrypted TCP in every run's output.
+    ipc_dir = tempfile.mkdtemp(prefix="grading-ipc-")
+    config = ipc_kernel_config(Path(ipc_dir))
+    try:
+        return _run(nb, workdir, config, nonce, result, replies, cell_timeout=cell_timeout,
+                    probe_timeout=probe_timeout, max_output_bytes=max_output_bytes, bindings=bindings,
+                    watch=watch, skip=skip, pid_file=pid_file, guard=guard)
+    finally:
+        shutil.rmtree(ipc_dir, ignore_errors=True)
+
+
+def _run(nb, workdir, config, nonce, result, replies, *, cell_timeout, probe_timeout, max_output_bytes,
+         bindings, watch, skip, pid_file, guard) -> RunResult:
     client = _CappedClient(
-        nb, timeout=cell_timeout, interrupt_on_timeout=True, allow_errors=True,
+        nb, config=config, timeout=cell_timeout, interrupt_on_timeout=True, allow_errors=True,
         error_on_timeout={"ename": TIMEOUT_ENAME,
                           "evalue": f"the cell ran longer than the {cell_timeout:g} s limit and was interrupted",
                           "traceback": []},

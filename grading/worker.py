@@ -98,7 +98,19 @@ def _message(outcome, voided: str | None, reason_not_run: str) -> str:
     text = f"{outcome.ename}: {outcome.evalue}" if outcome.evalue else outcome.ename
     if outcome.ename == "NotImplementedError" and not outcome.evalue:
         text += " (not answered yet: replace `raise NotImplementedError()` with your code)"
+    elif outcome.ename in ("TypeError", "AttributeError") and "NoneType" in outcome.evalue:
+        text = (f"{text}\n(a value is None where the test expected a result: does your function end with "
+                f"`return`? A function without one returns None)")
     return text[:MAX_MESSAGE]
+
+
+def describe_cell(nb, index: int) -> str:
+    """A cell as a student can find it in JupyterLab: by its exercise or by its first line."""
+    meta = nb.cells[index].metadata.get("grading", {})
+    if meta.get("gid"):
+        return f"the cell of `{meta['gid']}`"
+    first = next((line.strip() for line in nb.cells[index].get("source", "").splitlines() if line.strip()), "")
+    return f'the cell starting "{first[:60]}{"..." if len(first) > 60 else ""}"'
 
 
 def watched_modules(source_nb) -> list[str]:
@@ -161,9 +173,9 @@ def grade_notebook(job: dict, watchdog=None):
                     for line in asm.hidden_lines(c.get("source", ""))]
     index_of = {c.metadata["grading"]["gid"]: i for i, c in enumerate(nb.cells) if c.metadata["grading"]["gid"]}
     if outcome.kernel_died_at is not None:
-        not_run = f"not run: the kernel died in cell {outcome.kernel_died_at}"
+        not_run = f"not run: the kernel died in {describe_cell(nb, outcome.kernel_died_at)}"
     elif outcome.hung_at is not None:
-        not_run = f"not run: the kernel stayed busy after cell {outcome.hung_at} timed out"
+        not_run = f"not run: the kernel stayed busy after {describe_cell(nb, outcome.hung_at)} timed out"
     else:
         not_run = "not run"
     tests = []
@@ -188,7 +200,7 @@ def grade_notebook(job: dict, watchdog=None):
     limits = job.get("limits") or {}
     for idx, o in sorted(outcome.outcomes.items()):
         meta = nb.cells[idx].metadata["grading"]
-        where = f"cell {idx}" + (f" ({meta['gid']})" if meta["gid"] else "")
+        where = describe_cell(nb, idx)
         if limits and o.status == "error" and (o.ename == "MemoryError" or _limit_hit(o, MEMORY_SIGNS)):
             memory.append(where)
         elif limits and o.status == "error" and _limit_hit(o, RESOURCE_SIGNS):
@@ -201,14 +213,15 @@ def grade_notebook(job: dict, watchdog=None):
     if outcome.tampering:
         notes.append("tampering detected (the originals were restored for the tests): " + "; ".join(outcome.tampering))
     if outcome.kernel_died_at is not None:
-        notes.append(f"the kernel died in cell {outcome.kernel_died_at}; later cells were not run")
+        notes.append(f"the kernel died in {describe_cell(nb, outcome.kernel_died_at)}; later cells were not run")
     if timeouts:
         notes.append(f"time limit of {float(job['cell_timeout']):g} s per cell exceeded in " + ", ".join(timeouts))
     if outcome.hung_at is not None:
         notes.append("the kernel did not respond after the interrupt; later cells were not run")
     notes.extend(f"exception in {e}" for e in errors)
     if outcome.truncated_cells:
-        notes.append(f"output beyond {int(job['max_output_bytes'])} bytes dropped in cells {outcome.truncated_cells}")
+        notes.append(f"output beyond {int(job['max_output_bytes'])} bytes dropped in "
+                     + ", ".join(describe_cell(nb, i) for i in outcome.truncated_cells))
     if watchdog is not None and watchdog.tripped_at is not None:
         memory.append(f"all processes together ({watchdog.tripped_at / 2**20:.0f} MiB resident): the kernel was stopped")
     if memory:

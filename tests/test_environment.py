@@ -20,7 +20,7 @@ def pip_packages():
     reqs = list(data["project"]["dependencies"])
     for extra in data["project"].get("optional-dependencies", {}).values():
         reqs += extra
-    return {_name(r) for r in reqs}
+    return {_name(r) for r in reqs} - {data["project"]["name"]}  # an extra may include another extra
 
 
 def conda_packages():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -202,6 +203,37 @@ def test_check_command_for_students(tmp_path):
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert ok.stdout.count("PASS") == 5 and "5 of 5 visible tests passed" in ok.stdout, ok.stdout
     assert release.is_file()
+    for run in (blank, ok):  # the kernel talks over IPC: ipykernel's TCP warning never reaches students
+        assert "WARNING" not in run.stdout + run.stderr, run.stdout + run.stderr
+
+
+def test_check_says_what_to_fix_first(tmp_path):
+    """The check names cells as a student sees them, traces a failure to the earlier exercise it uses,
+    and says when a function returned None."""
+    course = make_course(tmp_path / "course")
+    nb = student_version(toy_notebook())
+    answers = {"f0": "return x + 5",            # wrong
+               "f1": "return f0(x) + 1",        # right, but built on the wrong f0
+               "f2": "y = x + 3",               # forgot `return`
+               "f4": "return f1(x) + 3"}        # built on f1, which fails only because of f0
+    for cell in nb.cells:
+        gid = asm.grade_id(cell)
+        if asm.cell_kind(cell) == "solution" and gid in answers:
+            cell.source = f'def {gid}(x):\n    """An answer."""\n    {answers[gid]}'
+    nb.cells.insert(2, nbformat.v4.new_code_cell("values = [1, 2]\nvalues[5]  # an exploration gone wrong"))
+    mine = tmp_path / "mine.ipynb"
+    nbformat.write(nb, str(mine))
+    run = grading_cmd(course, "check", TOY_ID, "--notebook", str(mine))
+    out = run.stdout
+    assert run.returncode == 1, out + run.stderr
+    blocks = {b.split("\n", 1)[0]: b for b in out.split("\nexercise ")[1:]}
+    assert set(blocks) == {"f0", "f1", "f2", "f3", "f4"}, out
+    assert "fix `f0` first" in blocks["f1"] and "first" not in blocks["f0"], out
+    assert "fix `f1` first" in blocks["f4"], out
+    assert "first" not in blocks["f2"] and "does your function end with `return`?" in blocks["f2"], out
+    assert "PASS" in blocks["f3"], out
+    assert 'exception in the cell starting "values = [1, 2]"' in out, out
+    assert re.search(r"\bcell \d+", out) is None, f"a cell named by its index, which JupyterLab does not show:\n{out}"
 
 
 def test_torch_allclose_tampering_does_not_pay(tmp_path):

@@ -117,6 +117,41 @@ def test_check_gradient_accepts_correct_and_rejects_wrong_gradients():
         check_gradient(np.tanh, x, dout, dout[:3], name="dx", func="tanh")
 
 
+def _batchnorm(x, eps=1e-5):
+    x_hat = (x - x.mean(0)) / np.sqrt(x.var(0) + eps)
+    return x_hat
+
+
+def _batchnorm_backward(dout, x, eps=1e-5):
+    n = x.shape[0]
+    inv_std = 1 / np.sqrt(x.var(0) + eps)
+    x_hat = (x - x.mean(0)) * inv_std
+    return inv_std / n * (n * dout - dout.sum(0) - x_hat * (dout * x_hat).sum(0))
+
+
+def test_check_gradient_ignores_round_off_in_near_zero_entries_but_not_real_errors():
+    """A correct BN backward on large offsets: the plain elementwise ratio flags round-off in entries
+    near zero; check_gradient's floored ratio does not, and still rejects real mistakes."""
+    rng = np.random.default_rng(3)
+    plain, floored = [], []
+    for _ in range(40):
+        x = 5 * rng.standard_normal((32, 8)) + 12
+        dout = rng.standard_normal((32, 8))
+        dx = _batchnorm_backward(dout, x)
+        plain.append(rel_error(dx, numerical_gradient(_batchnorm, x, dout)))
+        floored.append(check_gradient(_batchnorm, x, dout, dx, name="dx", func="batchnorm_backward"))
+    assert max(plain) > 1e-7, f"the plain ratio never exceeded 1e-7 (worst {max(plain):.2e}): this test shows nothing"
+    assert max(floored) < 2e-8, f"a correct backward reached {max(floored):.2e} with the floored ratio"
+    x = 0.01 * rng.standard_normal((8, 4))
+    dout = rng.standard_normal((8, 4))
+    no_eps = _batchnorm_backward(dout, x, eps=0.0)
+    with pytest.raises(AssertionError, match="max relative error"):
+        check_gradient(_batchnorm, x, dout, no_eps, name="dx", func="batchnorm_backward")
+    no_mean_path = (dout - (dout * _batchnorm(x)).mean(0) * _batchnorm(x)) / np.sqrt(x.var(0) + 1e-5)
+    with pytest.raises(AssertionError, match="max relative error"):
+        check_gradient(_batchnorm, x, dout, no_mean_path, name="dx", func="batchnorm_backward")
+
+
 def test_seed_everything_is_deterministic():
     a = seed_everything(3).standard_normal(4)
     first_global = np.random.rand()

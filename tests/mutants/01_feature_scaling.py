@@ -178,6 +178,105 @@ def standardize(X_train, X_test):
     return X_train, X_test
 '''),
     ],
+    "per_channel_standardize": [
+        ("per-pixel statistics (mean over the image axis only)", """
+def per_channel_standardize(images_train, images_test):
+    tr = np.asarray(images_train, dtype=float); te = np.asarray(images_test, dtype=float)
+    mean = tr.mean(axis=0); std = tr.std(axis=0)
+    std = np.where(tr.max(axis=0) == tr.min(axis=0), 1.0, std)
+    return (tr - mean) / std, (te - mean) / std, mean.mean(axis=(1, 2)), std.mean(axis=(1, 2))
+"""),
+        ("per-image statistics (each image standardized by itself)", """
+def per_channel_standardize(images_train, images_test):
+    tr = np.asarray(images_train, dtype=float); te = np.asarray(images_test, dtype=float)
+    def own(x):
+        m = x.mean(axis=(2, 3), keepdims=True); s = x.std(axis=(2, 3), keepdims=True)
+        return (x - m) / np.where(s == 0, 1.0, s)
+    return own(tr), own(te), tr.mean(axis=(0, 2, 3)), tr.std(axis=(0, 2, 3))
+"""),
+        ("one mean and std over all channels together", """
+def per_channel_standardize(images_train, images_test):
+    tr = np.asarray(images_train, dtype=float); te = np.asarray(images_test, dtype=float)
+    m, s = tr.mean(), tr.std()
+    s = 1.0 if tr.max() == tr.min() else s
+    C = tr.shape[1]
+    return (tr - m) / s, (te - m) / s, np.full(C, m), np.full(C, s)
+"""),
+        ("sample standard deviation (ddof=1)", """
+def per_channel_standardize(images_train, images_test):
+    tr = np.asarray(images_train, dtype=float); te = np.asarray(images_test, dtype=float)
+    mean = tr.mean(axis=(0, 2, 3)); std = tr.std(axis=(0, 2, 3), ddof=1)
+    std = np.where(tr.max(axis=(0, 2, 3)) == tr.min(axis=(0, 2, 3)), 1.0, std)
+    mb, sb = mean[None, :, None, None], std[None, :, None, None]
+    return (tr - mb) / sb, (te - mb) / sb, mean, std
+"""),
+        ("test images standardized with their own statistics", """
+def per_channel_standardize(images_train, images_test):
+    def fit_apply(x):
+        x = np.asarray(x, dtype=float)
+        mean = x.mean(axis=(0, 2, 3)); std = x.std(axis=(0, 2, 3))
+        std = np.where(x.max(axis=(0, 2, 3)) == x.min(axis=(0, 2, 3)), 1.0, std)
+        return (x - mean[None, :, None, None]) / std[None, :, None, None], mean, std
+    tr, mean, std = fit_apply(images_train)
+    te, _, _ = fit_apply(images_test)
+    return tr, te, mean, std
+"""),
+        ("statistics from train and test together", """
+def per_channel_standardize(images_train, images_test):
+    tr = np.asarray(images_train, dtype=float); te = np.asarray(images_test, dtype=float)
+    both = np.concatenate([tr, te])
+    mean = both.mean(axis=(0, 2, 3)); std = both.std(axis=(0, 2, 3))
+    std = np.where(both.max(axis=(0, 2, 3)) == both.min(axis=(0, 2, 3)), 1.0, std)
+    mb, sb = mean[None, :, None, None], std[None, :, None, None]
+    return (tr - mb) / sb, (te - mb) / sb, mean, std
+"""),
+        ("channels-last layout assumed (statistics over axes 0, 1, 2, broadcast on the last axis)", """
+def per_channel_standardize(images_train, images_test):
+    tr = np.asarray(images_train, dtype=float); te = np.asarray(images_test, dtype=float)
+    mean = tr.mean(axis=(0, 1, 2)); std = tr.std(axis=(0, 1, 2))
+    std = np.where(tr.max(axis=(0, 1, 2)) == tr.min(axis=(0, 1, 2)), 1.0, std)
+    return (tr - mean) / std, (te - mean) / std, mean, std
+"""),
+        ("right statistics, broadcast along the last axis instead of the channel axis", """
+def per_channel_standardize(images_train, images_test):
+    tr = np.asarray(images_train, dtype=float); te = np.asarray(images_test, dtype=float)
+    mean = tr.mean(axis=(0, 2, 3)); std = tr.std(axis=(0, 2, 3))
+    std = np.where(tr.max(axis=(0, 2, 3)) == tr.min(axis=(0, 2, 3)), 1.0, std)
+    return (tr - mean) / std, (te - mean) / std, mean, std
+"""),
+        ("constant channel guarded with std == 0 (misses 3.7, whose computed std is about 4e-16)", """
+def per_channel_standardize(images_train, images_test):
+    tr = np.asarray(images_train, dtype=float); te = np.asarray(images_test, dtype=float)
+    mean = tr.mean(axis=(0, 2, 3)); std = tr.std(axis=(0, 2, 3))
+    std = np.where(std == 0, 1.0, std)
+    mb, sb = mean[None, :, None, None], std[None, :, None, None]
+    return (tr - mb) / sb, (te - mb) / sb, mean, std
+"""),
+        ("no constant-channel guard (0 / 0)", """
+def per_channel_standardize(images_train, images_test):
+    tr = np.asarray(images_train, dtype=float); te = np.asarray(images_test, dtype=float)
+    mean = tr.mean(axis=(0, 2, 3)); std = tr.std(axis=(0, 2, 3))
+    mb, sb = mean[None, :, None, None], std[None, :, None, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (tr - mb) / sb, (te - mb) / sb, mean, std
+"""),
+        ("scales the caller's arrays in place", """
+def per_channel_standardize(images_train, images_test):
+    tr, te = images_train, images_test
+    mean = tr.mean(axis=(0, 2, 3)); std = tr.std(axis=(0, 2, 3))
+    std = np.where(tr.max(axis=(0, 2, 3)) == tr.min(axis=(0, 2, 3)), 1.0, std)
+    mb, sb = mean[None, :, None, None], std[None, :, None, None]
+    tr -= mb; tr /= sb; te -= mb; te /= sb
+    return tr, te, mean, std
+"""),
+        ("statistics returned with keepdims shape (1, C, 1, 1)", """
+def per_channel_standardize(images_train, images_test):
+    tr = np.asarray(images_train, dtype=float); te = np.asarray(images_test, dtype=float)
+    mean = tr.mean(axis=(0, 2, 3), keepdims=True); std = tr.std(axis=(0, 2, 3), keepdims=True)
+    std = np.where(tr.max(axis=(0, 2, 3), keepdims=True) == tr.min(axis=(0, 2, 3), keepdims=True), 1.0, std)
+    return (tr - mean) / std, (te - mean) / std, mean, std
+"""),
+    ],
     "leak_free_cv_scores": [
         ("scaler fit on all of X before cross-validation (leakage)", '''
 def leak_free_cv_scores(X, y, alpha=1.0, n_splits=5):
@@ -416,6 +515,53 @@ def standardize(X_train, X_test):
         te[:, j] = (te[:, j] - col.mean()) / s
     return tr, te
 '''),
+    ],
+    "per_channel_standardize": [
+        ("channels moved first and flattened, per-row statistics", """
+def per_channel_standardize(images_train, images_test):
+    tr = np.asarray(images_train, dtype=float); te = np.asarray(images_test, dtype=float)
+    flat = np.moveaxis(tr, 1, 0).reshape(tr.shape[1], -1)
+    mean = flat.mean(axis=1)
+    std = np.sqrt(((flat - mean[:, None]) ** 2).mean(axis=1))
+    std[np.ptp(flat, axis=1) == 0] = 1.0
+    shape = (1, -1, 1, 1)
+    return (tr - mean.reshape(shape)) / std.reshape(shape), (te - mean.reshape(shape)) / std.reshape(shape), mean, std
+"""),
+        ("a loop over the channels", """
+def per_channel_standardize(images_train, images_test):
+    tr = np.array(images_train, dtype=float); te = np.array(images_test, dtype=float)
+    C = tr.shape[1]
+    mean, std = np.zeros(C), np.ones(C)
+    for c in range(C):
+        values = tr[:, c].copy()
+        mean[c] = values.mean()
+        if values.max() != values.min():
+            std[c] = values.std()
+        tr[:, c] = (values - mean[c]) / std[c]
+        te[:, c] = (te[:, c] - mean[c]) / std[c]
+    return tr, te, mean, std
+"""),
+        ("StandardScaler on a (pixels, C) view of the channels", """
+def per_channel_standardize(images_train, images_test):
+    tr = np.asarray(images_train, dtype=float); te = np.asarray(images_test, dtype=float)
+    C = tr.shape[1]
+    scaler = StandardScaler().fit(np.moveaxis(tr, 1, -1).reshape(-1, C))
+    mean, std = scaler.mean_, scaler.scale_
+    flat = np.moveaxis(tr, 1, 0).reshape(C, -1)
+    std = np.where(flat.max(axis=1) == flat.min(axis=1), 1.0, std)
+    mb, sb = mean.reshape(1, C, 1, 1), std.reshape(1, C, 1, 1)
+    return (tr - mb) / sb, (te - mb) / sb, mean, std
+"""),
+        ("torch, var with correction=0", """
+def per_channel_standardize(images_train, images_test):
+    import torch
+    tr = torch.as_tensor(np.asarray(images_train, dtype=float)); te = torch.as_tensor(np.asarray(images_test, dtype=float))
+    mean = tr.mean(dim=(0, 2, 3)); std = tr.var(dim=(0, 2, 3), correction=0).sqrt()
+    constant = tr.amax(dim=(0, 2, 3)) == tr.amin(dim=(0, 2, 3))
+    std = torch.where(constant, torch.ones_like(std), std)
+    mb, sb = mean[None, :, None, None], std[None, :, None, None]
+    return ((tr - mb) / sb).numpy(), ((te - mb) / sb).numpy(), mean.numpy(), std.numpy()
+"""),
     ],
     "leak_free_cv_scores": [
         ("a hand-written loop over KFold with StandardScaler", '''

@@ -34,6 +34,12 @@ def polynomial_mse(x_train, y_train, x_test, y_test, degree):
     return (float(np.sum((np.polyval(c, x_train) - y_train) ** 2)),
             float(np.sum((np.polyval(c, x_test) - y_test) ** 2)))
 '''),
+        ("coefficients fitted lowest power first, evaluated by np.polyval (highest first)", '''
+def polynomial_mse(x_train, y_train, x_test, y_test, degree):
+    c = np.polynomial.polynomial.polyfit(x_train, y_train, degree)
+    return (float(np.mean((np.polyval(c, x_train) - y_train) ** 2)),
+            float(np.mean((np.polyval(c, x_test) - y_test) ** 2)))
+'''),
     ],
     "lasso_objective": [
         ("1/n instead of 1/(2n)", '''
@@ -60,6 +66,11 @@ def lasso_objective(X, y, coef, intercept, alpha):
 def lasso_objective(X, y, coef, intercept, alpha):
     r = y - X @ coef
     return float(r @ r / (2 * len(y)) + alpha * np.abs(coef).sum())
+'''),
+        ("signed sum of the weights instead of their absolute values", '''
+def lasso_objective(X, y, coef, intercept, alpha):
+    r = y - X @ coef - intercept
+    return float(r @ r / (2 * len(y)) + alpha * np.sum(coef))
 '''),
     ],
     "ridge_fit": [
@@ -128,8 +139,33 @@ def soft_threshold(z, t):
 def soft_threshold(z, t):
     return np.asarray(z, dtype=float) / (1.0 + t)
 '''),
+        ("scalar-only: an if on the whole array", '''
+def soft_threshold(z, t):
+    if abs(z) <= t:
+        return 0.0
+    return z - t if z > 0 else z + t
+'''),
     ],
     "lasso_fit": [
+        ("no guard for a constant column: 0 / 0 = nan spreads through the residual", '''
+def lasso_fit(X, y, alpha, n_iter=1000, tol=1e-8):
+    n, p = X.shape
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    sq = (Xc ** 2).sum(axis=0)
+    coef, r = np.zeros(p), yc.copy()
+    for _ in range(n_iter):
+        change = 0.0
+        for j in range(p):
+            rho = Xc[:, j] @ r + sq[j] * coef[j]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                new = float(soft_threshold(rho, n * alpha)) / sq[j] if sq[j] != 0 else float("nan")
+            r -= Xc[:, j] * (new - coef[j])
+            change = max(change, abs(new - coef[j]))
+            coef[j] = new
+        if change <= tol:
+            break
+    return coef, float(y.mean() - X.mean(axis=0) @ coef)
+'''),
         ("threshold alpha instead of n * alpha", '''
 def lasso_fit(X, y, alpha, n_iter=1000, tol=1e-8):
     n, p = X.shape
@@ -228,6 +264,25 @@ def lasso_fit(X, y, alpha, n_iter=1000, tol=1e-8):
         if change <= tol:
             break
     return coef, 0.0
+'''),
+        ("missing centring, intercept from the means afterwards", '''
+def lasso_fit(X, y, alpha, n_iter=1000, tol=1e-8):
+    n, p = X.shape
+    sq = (X ** 2).sum(axis=0)
+    coef, r = np.zeros(p), y.astype(float).copy()
+    for _ in range(n_iter):
+        change = 0.0
+        for j in range(p):
+            if sq[j] == 0:
+                continue
+            rho = X[:, j] @ r + sq[j] * coef[j]
+            new = np.sign(rho) * max(abs(rho) - n * alpha, 0.0) / sq[j]
+            r -= X[:, j] * (new - coef[j])
+            change = max(change, abs(new - coef[j]))
+            coef[j] = new
+        if change <= tol:
+            break
+    return coef, float(y.mean() - X.mean(axis=0) @ coef)
 '''),
         ("penalised intercept (a column of ones updated like a feature)", '''
 def lasso_fit(X, y, alpha, n_iter=1000, tol=1e-8):
@@ -361,6 +416,26 @@ def ridge_cv_mse(X, y, alphas, n_splits=5):
                                         scoring="neg_mean_squared_error") for a in alphas])
     return scores.mean(axis=1), scores.std(axis=1)
 '''),
+        ("folds of n // K samples, the remainder added to the last fold", '''
+def ridge_cv_mse(X, y, alphas, n_splits=5):
+    n = X.shape[0]
+    size = n // n_splits
+    idx = np.arange(n)
+    folds = [idx[k * size:(k + 1) * size] for k in range(n_splits - 1)] + [idx[(n_splits - 1) * size:]]
+    scores = np.zeros((len(alphas), n_splits))
+    for k, test in enumerate(folds):
+        train = np.setdiff1d(idx, test)
+        for i, a in enumerate(alphas):
+            model = Ridge(alpha=a).fit(X[train], y[train])
+            scores[i, k] = np.mean((model.predict(X[test]) - y[test]) ** 2)
+    return scores.mean(axis=1), scores.std(axis=1)
+'''),
+        ("root mean squared error per fold", '''
+def ridge_cv_mse(X, y, alphas, n_splits=5):
+    scores = np.array([-cross_val_score(Ridge(alpha=a), X, y, cv=KFold(n_splits),
+                                        scoring="neg_root_mean_squared_error") for a in alphas])
+    return scores.mean(axis=1), scores.std(axis=1)
+'''),
     ],
 }
 
@@ -435,6 +510,26 @@ def soft_threshold(z, t):
 '''),
     ],
     "lasso_fit": [
+        ("guard with a relative tolerance on the squared column norm instead of == 0", '''
+def lasso_fit(X, y, alpha, n_iter=1000, tol=1e-8):
+    n, p = X.shape
+    x_mean, y_mean = X.mean(axis=0), y.mean()
+    Xc = X - x_mean
+    sq = np.einsum("ij,ij->j", Xc, Xc)
+    usable = sq > 1e-12 * max(1.0, float(np.max(sq)))
+    coef, r = np.zeros(p), y - y_mean
+    for _ in range(n_iter):
+        change = 0.0
+        for j in np.flatnonzero(usable):
+            old = coef[j]
+            new = soft_threshold(Xc[:, j] @ r / sq[j] + old, n * alpha / sq[j])
+            r = r - Xc[:, j] * (new - old)
+            coef[j] = new
+            change = max(change, abs(new - old))
+        if change <= tol:
+            break
+    return coef, float(y_mean - x_mean @ coef)
+'''),
         ("coordinate descent recomputing the partial residual each time", '''
 def lasso_fit(X, y, alpha, n_iter=1000, tol=1e-8):
     n, p = X.shape

@@ -39,6 +39,10 @@ def l2_penalty(parameters, lam):
 def l2_penalty(parameters, lam):
     return lam / 2 * sum(theta.norm() for theta in parameters)
 '''),
+        ("Python's sum of a generator: the Python number 0 for no parameters", '''
+def l2_penalty(parameters, lam):
+    return lam / 2 * sum((theta ** 2).sum() for theta in parameters)
+'''),
     ],
     "l1_penalty": [
         ("missing lam", '''
@@ -68,6 +72,98 @@ def l1_penalty(parameters, lam):
         ("returns a Python float (.item()), not differentiable", '''
 def l1_penalty(parameters, lam):
     return lam * sum(theta.abs().sum().item() for theta in parameters)
+'''),
+        ("Python's sum of a generator: the Python number 0 for no parameters", '''
+def l1_penalty(parameters, lam):
+    return lam * sum(theta.abs().sum() for theta in parameters)
+'''),
+    ],
+    "l1_prox_step": [
+        ("threshold lam instead of lr * lam", '''
+def l1_prox_step(parameters, lr, lam):
+    with torch.no_grad():
+        for theta in parameters:
+            if theta.grad is not None:
+                z = theta - lr * theta.grad
+                theta.copy_(torch.sign(z) * torch.clamp(z.abs() - lam, min=0.0))
+'''),
+        ("soft-thresholds first, then takes the gradient step", '''
+def l1_prox_step(parameters, lr, lam):
+    with torch.no_grad():
+        for theta in parameters:
+            if theta.grad is not None:
+                shrunk = torch.sign(theta) * torch.clamp(theta.abs() - lr * lam, min=0.0)
+                theta.copy_(shrunk - lr * theta.grad)
+'''),
+        ("subgradient step (lr * lam * sign) instead of soft-thresholding: no exact zeros", '''
+def l1_prox_step(parameters, lr, lam):
+    with torch.no_grad():
+        for theta in parameters:
+            if theta.grad is not None:
+                theta -= lr * (theta.grad + lam * torch.sign(theta))
+'''),
+        ("hard thresholding: small entries zeroed, the others not shrunk", '''
+def l1_prox_step(parameters, lr, lam):
+    with torch.no_grad():
+        for theta in parameters:
+            if theta.grad is not None:
+                z = theta - lr * theta.grad
+                theta.copy_(torch.where(z.abs() <= lr * lam, torch.zeros_like(z), z))
+'''),
+        ("the sign of theta instead of the sign of z", '''
+def l1_prox_step(parameters, lr, lam):
+    with torch.no_grad():
+        for theta in parameters:
+            if theta.grad is not None:
+                z = theta - lr * theta.grad
+                theta.copy_(torch.sign(theta) * torch.clamp(z.abs() - lr * lam, min=0.0))
+'''),
+        ("clamps at 0 from below (a ReLU), which kills every negative weight", '''
+def l1_prox_step(parameters, lr, lam):
+    with torch.no_grad():
+        for theta in parameters:
+            if theta.grad is not None:
+                theta.copy_(torch.clamp(theta - lr * theta.grad - lr * lam, min=0.0))
+'''),
+        ("not in place: rebinds a local name, the parameters never change", '''
+def l1_prox_step(parameters, lr, lam):
+    with torch.no_grad():
+        for theta in parameters:
+            if theta.grad is not None:
+                z = theta - lr * theta.grad
+                theta = torch.sign(z) * torch.clamp(z.abs() - lr * lam, min=0.0)
+'''),
+        ("thresholds parameters without a gradient too", '''
+def l1_prox_step(parameters, lr, lam):
+    with torch.no_grad():
+        for theta in parameters:
+            z = theta - lr * theta.grad if theta.grad is not None else theta.clone()
+            theta.copy_(torch.sign(z) * torch.clamp(z.abs() - lr * lam, min=0.0))
+'''),
+        ("crashes on a parameter whose .grad is None", '''
+def l1_prox_step(parameters, lr, lam):
+    with torch.no_grad():
+        for theta in parameters:
+            z = theta - lr * theta.grad
+            theta.copy_(torch.sign(z) * torch.clamp(z.abs() - lr * lam, min=0.0))
+'''),
+        ("iterates over the generator twice (the second pass is empty)", '''
+def l1_prox_step(parameters, lr, lam):
+    with torch.no_grad():
+        count = sum(1 for _ in parameters)
+        for theta in parameters:
+            if theta.grad is not None:
+                z = theta - lr * theta.grad
+                theta.copy_(torch.sign(z) * torch.clamp(z.abs() - lr * lam, min=0.0))
+'''),
+        ("zeroes the gradient after the step", '''
+def l1_prox_step(parameters, lr, lam):
+    with torch.no_grad():
+        for theta in parameters:
+            if theta.grad is not None:
+                z = theta - lr * theta.grad
+                theta.copy_(torch.sign(z) * torch.clamp(z.abs() - lr * lam, min=0.0))
+                theta.grad.zero_()
 '''),
     ],
     "dropout_forward": [
@@ -346,6 +442,20 @@ class EarlyStopping(EarlyStopping):
     def restore_best(self, model):
         model.load_state_dict(self.best_state, strict=False)
 '''),
+        ("counts epochs from 0 (the first call is epoch 0)", '''
+class EarlyStopping(EarlyStopping):
+    def step(self, val_loss, model):
+        self.epoch += 1
+        if val_loss < self.best_loss - self.min_delta:
+            self.best_loss, self.best_epoch, self.num_bad_epochs = val_loss, self.epoch - 1, 0
+            self.best_state = copy.deepcopy(model.state_dict())
+        else:
+            self.num_bad_epochs += 1
+        return self.num_bad_epochs >= self.patience
+
+    def restore_best(self, model):
+        model.load_state_dict(self.best_state)
+'''),
         ("restore_best does nothing", '''
 class EarlyStopping(EarlyStopping):
     def step(self, val_loss, model):
@@ -425,30 +535,36 @@ def shift_images(images, dx, dy):
 
 CORRECT = {
     "l2_penalty": [
-        ("parameters_to_vector", '''
+        ("parameters_to_vector, with an empty list handled", '''
 def l2_penalty(parameters, lam):
-    return 0.5 * lam * torch.nn.utils.parameters_to_vector(parameters).pow(2).sum()
+    params = list(parameters)
+    if not params:
+        return torch.tensor(0.0)
+    return 0.5 * lam * torch.nn.utils.parameters_to_vector(params).pow(2).sum()
 '''),
         ("an explicit loop with squared vector norms", '''
 def l2_penalty(parameters, lam):
-    total = 0.0
+    total = torch.tensor(0.0)
     for theta in parameters:
         total = total + torch.linalg.vector_norm(theta) ** 2
     return lam * total / 2
 '''),
-        ("torch.stack of per-tensor sums of theta * theta", '''
+        ("torch.stack of per-tensor sums of theta * theta, with a zero to start", '''
 def l2_penalty(parameters, lam):
-    return lam / 2 * torch.stack([torch.sum(theta * theta) for theta in parameters]).sum()
+    return lam / 2 * torch.stack([torch.zeros(())] + [torch.sum(theta * theta) for theta in parameters]).sum()
 '''),
     ],
     "l1_penalty": [
-        ("torch.linalg.vector_norm with ord=1", '''
+        ("torch.linalg.vector_norm with ord=1, sum started at a tensor", '''
 def l1_penalty(parameters, lam):
-    return lam * sum(torch.linalg.vector_norm(theta, ord=1) for theta in parameters)
+    return lam * sum((torch.linalg.vector_norm(theta, ord=1) for theta in parameters), torch.zeros(()))
 '''),
-        ("parameters_to_vector", '''
+        ("parameters_to_vector, with an empty list handled", '''
 def l1_penalty(parameters, lam):
-    return lam * torch.nn.utils.parameters_to_vector(parameters).abs().sum()
+    params = list(parameters)
+    if not params:
+        return torch.zeros(())
+    return lam * torch.nn.utils.parameters_to_vector(params).abs().sum()
 '''),
         ("a loop with torch.norm(p=1)", '''
 def l1_penalty(parameters, lam):
@@ -456,6 +572,34 @@ def l1_penalty(parameters, lam):
     for theta in parameters:
         total = total + torch.norm(theta, p=1)
     return total * lam
+'''),
+    ],
+    "l1_prox_step": [
+        ("F.softshrink after a manual gradient step", '''
+def l1_prox_step(parameters, lr, lam):
+    with torch.no_grad():
+        for theta in parameters:
+            if theta.grad is None:
+                continue
+            theta.copy_(F.softshrink(theta - lr * theta.grad, lr * lam))
+'''),
+        ("torch.where on three cases, written through .data", '''
+def l1_prox_step(parameters, lr, lam):
+    t = lr * lam
+    for theta in parameters:
+        if theta.grad is not None:
+            z = theta.data - lr * theta.grad
+            theta.data.copy_(torch.where(z > t, z - t, torch.where(z < -t, z + t, torch.zeros_like(z))))
+'''),
+        ("in-place operations staged: sub_, then the shrink", '''
+def l1_prox_step(parameters, lr, lam):
+    with torch.no_grad():
+        for theta in parameters:
+            if theta.grad is not None:
+                theta.sub_(lr * theta.grad)
+                magnitude = (theta.abs() - lr * lam).clamp_(min=0)
+                theta.copy_(theta.sign() * magnitude)
+    return None
 '''),
     ],
     "dropout_forward": [

@@ -3,8 +3,90 @@
 Each WRONG source redefines one exercise function with a typical mistake; the exercise's hidden
 test cell must fail on it. Each CORRECT source is another valid implementation; both test cells
 of the exercise must pass on it. Backward sources read the cache that the solution's forward pass
-builds: a dict with "x_hat", "x_centered", "inv_std" and "gamma".
+builds: a dict with "x_hat", "x_centered", "inv_std" and "gamma". The solution's batchnorm_forward
+calls update_running_stats; the mutants of batchnorm_forward write the update out (or call it), so
+each is judged on what it does to `state`.
 """
+
+# --- update_running_stats ----------------------------------------------------------------------
+_RUNNING = '''
+def update_running_stats(state, x, momentum=0.1):
+    n = x.shape[0]
+    batch_mean = {MEAN}
+    batch_var = {VAR}
+    {UPDATE}
+'''
+_RUNNING_TORCH = ('state["running_mean"] = (1 - momentum) * state["running_mean"] + momentum * batch_mean\n'
+                  '    state["running_var"] = (1 - momentum) * state["running_var"] + momentum * batch_var')
+_RUNNING_KERAS = ('state["running_mean"] = momentum * state["running_mean"] + (1 - momentum) * batch_mean\n'
+                  '    state["running_var"] = momentum * state["running_var"] + (1 - momentum) * batch_var')
+
+
+def _running(**changes):
+    parts = dict(MEAN="x.mean(axis=0)", VAR="x.var(axis=0, ddof=1)", UPDATE=_RUNNING_TORCH)
+    parts.update(changes)
+    return _RUNNING.format(**parts)
+
+
+_RUNNING_WRONG = [
+    ("the Keras momentum convention", _running(UPDATE=_RUNNING_KERAS)),
+    ("biased batch variance (divides by N)", _running(VAR="x.var(axis=0)")),
+    ("momentum hard-coded to 0.1", _running(UPDATE=_RUNNING_TORCH.replace("momentum", "0.1"))),
+    ("the running values replaced by the batch statistics",
+     _running(UPDATE='state["running_mean"] = batch_mean\n    state["running_var"] = batch_var')),
+    ("updates a copy of the dict, not state", _running(UPDATE="state = dict(state)\n    " + _RUNNING_TORCH)),
+    ("statistics over the feature axis (axis=1)", _running(MEAN="x.mean(axis=1)", VAR="x.var(axis=1, ddof=1)")),
+    ("statistics kept as (1, D) with keepdims",
+     _running(MEAN="x.mean(axis=0, keepdims=True)", VAR="x.var(axis=0, ddof=1, keepdims=True)")),
+    ("statistics over all entries", _running(MEAN="x.mean()", VAR="x.var(ddof=1)")),
+    ("Bessel's factor applied to the running average instead of the batch variance",
+     _running(VAR="x.var(axis=0)",
+              UPDATE='state["running_mean"] = (1 - momentum) * state["running_mean"] + momentum * batch_mean\n'
+                     '    state["running_var"] = ((1 - momentum) * state["running_var"] + momentum * batch_var) * n / (n - 1)')),
+    ("Bessel's factor N / (N + 1)", _running(VAR="x.var(axis=0) * n / (n + 1)")),
+    ("subtracts the mean from x in place", '''
+def update_running_stats(state, x, momentum=0.1):
+    n = x.shape[0]
+    batch_mean = x.mean(axis=0)
+    x -= batch_mean
+    batch_var = (x ** 2).sum(axis=0) / (n - 1)
+    state["running_mean"] = (1 - momentum) * state["running_mean"] + momentum * batch_mean
+    state["running_var"] = (1 - momentum) * state["running_var"] + momentum * batch_var
+'''),
+    ("momentum 0 replaced by the default (momentum or 0.1)", '''
+def update_running_stats(state, x, momentum=0.1):
+    momentum = momentum or 0.1
+    state["running_mean"] = (1 - momentum) * state["running_mean"] + momentum * x.mean(axis=0)
+    state["running_var"] = (1 - momentum) * state["running_var"] + momentum * x.var(axis=0, ddof=1)
+'''),
+]
+_RUNNING_CORRECT = [
+    ("in place, incremental form r += m * (s - r)", '''
+def update_running_stats(state, x, momentum=0.1):
+    state["running_mean"] += momentum * (np.mean(x, axis=0) - state["running_mean"])
+    state["running_var"] += momentum * (np.var(x, axis=0, ddof=1) - state["running_var"])
+'''),
+    ("a loop over features, new arrays stored with state.update, returns state", '''
+def update_running_stats(state, x, momentum=0.1):
+    n, d = x.shape
+    new_mean, new_var = np.zeros(d), np.zeros(d)
+    for j in range(d):
+        column = x[:, j]
+        mu = column.sum() / n
+        new_mean[j] = (1 - momentum) * state["running_mean"][j] + momentum * mu
+        new_var[j] = (1 - momentum) * state["running_var"][j] + momentum * ((column - mu) ** 2).sum() / (n - 1)
+    state.update(running_mean=new_mean, running_var=new_var)
+    return state
+'''),
+    ("writing into the arrays with [...], two-pass variance", '''
+def update_running_stats(state, x, momentum=0.1):
+    n = len(x)
+    mean = x.sum(axis=0) / n
+    var = ((x - mean) ** 2).sum(axis=0) / (n - 1)
+    state["running_mean"][...] = state["running_mean"] * (1 - momentum) + mean * momentum
+    state["running_var"][...] = state["running_var"] * (1 - momentum) + var * momentum
+'''),
+]
 
 # --- batchnorm_forward -------------------------------------------------------------------------
 _FORWARD = '''
@@ -77,6 +159,22 @@ def batchnorm_forward(x, gamma, beta, state, training=True, momentum=0.1, eps=1e
     x_hat = (x - mean) / np.sqrt(var + eps)
     return gamma * x_hat + beta, {"x_hat": x_hat, "gamma": gamma}
 '''),
+    ("running statistics not updated in training mode", _forward(UPDATE="pass")),
+    ("running statistics updated twice (update_running_stats called, then the update written out again)",
+     _forward(UPDATE="update_running_stats(state, x, momentum)\n        " + _TORCH_UPDATE)),
+    ("update_running_stats called without the momentum argument", _forward(UPDATE="update_running_stats(state, x)")),
+    ("training mode normalizes with the freshly updated running statistics", '''
+def batchnorm_forward(x, gamma, beta, state, training=True, momentum=0.1, eps=1e-5):
+    if training:
+        update_running_stats(state, x, momentum)
+    mean, var = state["running_mean"], state["running_var"]
+    x_centered = x - mean
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = x_centered * inv_std
+    return gamma * x_hat + beta, {"x_hat": x_hat, "x_centered": x_centered, "inv_std": inv_std, "gamma": gamma}
+'''),
+    ("eval mode converts running_var back to a biased variance",
+     _forward(EVAL='mean, var = state["running_mean"], state["running_var"] * 0.9')),
     ("subtracts the mean from x in place", '''
 def batchnorm_forward(x, gamma, beta, state, training=True, momentum=0.1, eps=1e-5):
     if training:
@@ -94,6 +192,17 @@ def batchnorm_forward(x, gamma, beta, state, training=True, momentum=0.1, eps=1e
 ]
 
 _FORWARD_CORRECT = [
+    ("calls update_running_stats; cache None in eval mode", '''
+def batchnorm_forward(x, gamma, beta, state, training=True, momentum=0.1, eps=1e-5):
+    if not training:
+        x_hat = (x - state["running_mean"]) / np.sqrt(state["running_var"] + eps)
+        return gamma * x_hat + beta, None
+    mean, var = x.mean(axis=0), x.var(axis=0)
+    update_running_stats(state, x, momentum=momentum)
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = (x - mean) * inv_std
+    return gamma * x_hat + beta, {"x_hat": x_hat, "x_centered": x - mean, "inv_std": inv_std, "gamma": gamma}
+'''),
     ("staged with np.var(ddof=1), writing into the state arrays in place", '''
 def batchnorm_forward(x, gamma, beta, state, training=True, momentum=0.1, eps=1e-5):
     if training:
@@ -369,6 +478,13 @@ def spatial_batchnorm_forward(x, gamma, beta, state, training=True, momentum=0.1
     return gamma.reshape(1, c, 1, 1) * x_hat + beta.reshape(1, c, 1, 1), None
 '''),
 ]
+_SPATIAL_FORWARD_WRONG.append(
+    ("momentum not passed on to batchnorm_forward", '''
+def spatial_batchnorm_forward(x, gamma, beta, state, training=True, momentum=0.1, eps=1e-5):
+    n, c, h, w = x.shape
+    out, cache = batchnorm_forward(x.transpose(0, 2, 3, 1).reshape(-1, c), gamma, beta, state, training, eps=eps)
+    return out.reshape(n, h, w, c).transpose(0, 3, 1, 2), cache
+'''))
 _SPATIAL_FORWARD_CORRECT = [
     ("direct per-channel computation over axes (0, 2, 3), no call to batchnorm_forward", '''
 def spatial_batchnorm_forward(x, gamma, beta, state, training=True, momentum=0.1, eps=1e-5):
@@ -442,6 +558,7 @@ def spatial_batchnorm_backward(dout, cache):
 ]
 
 WRONG = {
+    "update_running_stats": _RUNNING_WRONG,
     "batchnorm_forward": _FORWARD_WRONG,
     "identity_params": _IDENTITY_WRONG,
     "torch_momentum_from_keras": _MOMENTUM_WRONG,
@@ -450,6 +567,7 @@ WRONG = {
     "spatial_batchnorm_backward": _SPATIAL_BACKWARD_WRONG,
 }
 CORRECT = {
+    "update_running_stats": _RUNNING_CORRECT,
     "batchnorm_forward": _FORWARD_CORRECT,
     "identity_params": _IDENTITY_CORRECT,
     "torch_momentum_from_keras": _MOMENTUM_CORRECT,

@@ -56,6 +56,128 @@ _UPDATE_VAR = "self.running_var.mul_(1 - factor).add_(factor * var * n / (n - 1)
 _CUMULATIVE = "factor = 1.0 / float(self.num_batches_tracked)"
 _EVAL_STATS = "mean, var = self.running_mean, self.running_var"
 
+# A correct running_stats_mismatch; most wrong answers below change one thing in it.
+_RSM = '''
+def running_stats_mismatch(model, X):
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    inputs = {}
+
+    def remember(module, args):
+        inputs[module] = args[0].detach()
+
+    handles = [m.register_forward_pre_hook(remember) for m in norms]
+    flags = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(X)
+    finally:
+        for handle in handles:
+            handle.remove()
+        for m, flag in flags:
+            m.training = flag
+    result = []
+    for m in norms:
+        z = inputs[m]
+        shape = (1, -1) + (1,) * (z.dim() - 2)
+        dims = [0] + list(range(2, z.dim()))
+        z_hat = (z - m.running_mean.view(shape)) / torch.sqrt(m.running_var.view(shape) + m.eps)
+        shift = z_hat.mean(dim=dims)
+        scale = z_hat.var(dim=dims, correction=0).sqrt()
+        result.append((shift, scale))
+    return result
+'''
+
+
+def _rsm(*replacements):
+    """The correct running_stats_mismatch with each (old, new) text replaced; every old text must occur."""
+    source = _RSM
+    for old, new in replacements:
+        if old not in source:
+            raise ValueError(f"mutant replacement not found: {old!r}")
+        source = source.replace(old, new)
+    return source
+
+
+_Z_HAT = "z_hat = (z - m.running_mean.view(shape)) / torch.sqrt(m.running_var.view(shape) + m.eps)"
+_RSM_WRONG = [
+    ("model.eval() forgotten: the model runs in its own mode (buffers updated)", _rsm(("    model.eval()\n", ""))),
+    ("only the batch norms switched to eval mode: Dropout stays active", _rsm(
+        ("    model.eval()\n", "    for m in norms:\n        m.eval()\n"))),
+    ("eval mode left on afterwards (flags not restored)", _rsm(
+        ("        for m, flag in flags:\n            m.training = flag\n", ""))),
+    ("only the top-level flag restored: model.train(was_training)", _rsm(
+        ("        for m, flag in flags:\n            m.training = flag\n", "        model.train(flags[0][1])\n"))),
+    ("hooks never removed", _rsm(("        for handle in handles:\n            handle.remove()\n", ""))),
+    ("the output hooked as z_hat, weight and bias included", _rsm(
+        ("    def remember(module, args):\n        inputs[module] = args[0].detach()\n",
+         "    def remember(module, args, output):\n        inputs[module] = output.detach()\n"),
+        ("m.register_forward_pre_hook(remember)", "m.register_forward_hook(remember)"),
+        (_Z_HAT, "z_hat = z"))),
+    ("shift with the opposite sign (running_mean minus the data's mean)", _rsm(
+        ("z_hat = (z - m.running_mean.view(shape))", "z_hat = (2 * m.running_mean.view(shape) - z)"))),
+    ("eps left out", _rsm(("torch.sqrt(m.running_var.view(shape) + m.eps)", "torch.sqrt(m.running_var.view(shape))"))),
+    ("eps fixed at 1e-5 instead of the layer's", _rsm(("+ m.eps)", "+ 1e-5)"))),
+    ("unbiased standard deviation for the scale", _rsm(("correction=0", "correction=1"))),
+    ("scale inverted: sqrt(running_var + eps) / std of z", _rsm(
+        ("scale = z_hat.var(dim=dims, correction=0).sqrt()",
+         "scale = torch.sqrt(m.running_var + m.eps) / z.var(dim=dims, correction=0).sqrt()"))),
+    ("shift divided by the data's standard deviation instead of sqrt(running_var + eps)", _rsm(
+        ("shift = z_hat.mean(dim=dims)",
+         "shift = (z.mean(dim=dims) - m.running_mean) / z.var(dim=dims, correction=0).sqrt()"))),
+    ("only nn.BatchNorm1d layers measured", _rsm(
+        ("isinstance(m, nn.modules.batchnorm._BatchNorm)", "isinstance(m, nn.BatchNorm1d)"))),
+    ("only the direct children searched (model.children())", _rsm(
+        ("norms = [m for m in model.modules()", "norms = [m for m in model.children()"))),
+    ("statistics over the batch dimension only", _rsm(("dims = [0] + list(range(2, z.dim()))", "dims = [0]"))),
+    ("no torch.no_grad and no detach: the results carry a graph", _rsm(
+        ("inputs[module] = args[0].detach()", "inputs[module] = args[0]"),
+        ("        with torch.no_grad():\n            model(X)\n", "        model(X)\n"))),
+]
+_RSM_CORRECT = [
+    ("a deep copy in eval mode, forward hooks reading the input, torch.var_mean", '''
+def running_stats_mismatch(model, X):
+    frozen = copy.deepcopy(model).eval()
+    seen = []
+    hooks = [m.register_forward_hook(lambda mod, args, out: seen.append((mod, args[0])))
+             for m in frozen.modules() if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d))]
+    with torch.no_grad():
+        frozen(X)
+        result = []
+        for mod, z in seen:
+            C = z.shape[1]
+            flat = z.transpose(0, 1).reshape(C, -1)
+            z_hat = (flat - mod.running_mean[:, None]) * torch.rsqrt(mod.running_var[:, None] + mod.eps)
+            var, mean = torch.var_mean(z_hat, dim=1, correction=0)
+            result.append((mean, var.sqrt()))
+    for h in hooks:
+        h.remove()
+    return result
+'''),
+    ("predict reused, hooks removed in a loop, statistics from moments of z", '''
+def running_stats_mismatch(model, X):
+    norms = [m for m in model.modules() if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d))]
+    captured = {}
+    handles = []
+    for m in norms:
+        handles.append(m.register_forward_pre_hook(lambda mod, args: captured.update({mod: args[0]})))
+    try:
+        predict(model, X)
+    finally:
+        while handles:
+            handles.pop().remove()
+    out = []
+    for m in norms:
+        z = captured[m]
+        dims = tuple(d for d in range(z.dim()) if d != 1)
+        mean = z.mean(dim=dims)
+        std = (z - mean.view([1, -1] + [1] * (z.dim() - 2))).pow(2).mean(dim=dims).sqrt()
+        denominator = torch.sqrt(m.running_var + m.eps)
+        out.append(((mean - m.running_mean) / denominator, std / denominator))
+    return out
+'''),
+]
+
 WRONG = {
     "channel_stats": [
         ("torch.var's default (unbiased) as the biased variance", '''
@@ -152,26 +274,11 @@ def running_average(batch_values, momentum=0.1, initial=0.0):
     return running
 '''),
     ],
-    "keras_to_torch_momentum": [
-        ("returns the Keras momentum unchanged", '''
-def keras_to_torch_momentum(keras_momentum):
-    if not 0.0 <= keras_momentum <= 1.0:
-        raise ValueError("out of range")
-    return keras_momentum
-'''),
-        ("no range check", '''
-def keras_to_torch_momentum(keras_momentum):
-    return 1.0 - keras_momentum
-'''),
-        ("range check with assert (AssertionError, not ValueError)", '''
-def keras_to_torch_momentum(keras_momentum):
-    if keras_momentum < 0 or keras_momentum > 1:
-        raise AssertionError("out of range")
-    return 1.0 - keras_momentum
-'''),
-    ],
     "ScratchBatchNorm2d": [
         ("biased batch variance stored in running_var", _bn((_UPDATE_VAR, "self.running_var.mul_(1 - factor).add_(factor * var)"))),
+        ("one-pass variance E[x^2] - E[x]^2: float32 cancellation", _bn(
+            ("var = ((x - mean.view(1, -1, 1, 1)) ** 2).mean(dim=(0, 2, 3))",
+             "var = (x ** 2).mean(dim=(0, 2, 3)) - mean ** 2"))),
         ("Keras momentum convention", _bn(
             (_UPDATE_MEAN, "self.running_mean.mul_(factor).add_((1 - factor) * mean)"),
             (_UPDATE_VAR, "self.running_var.mul_(factor).add_((1 - factor) * var * n / (n - 1))"))),
@@ -379,6 +486,7 @@ def predict(model, x):
     return out
 '''),
     ],
+    "running_stats_mismatch": _RSM_WRONG,
     "fold_bn_into_conv": [
         ("eps forgotten", '''
 def fold_bn_into_conv(conv, bn):
@@ -504,14 +612,6 @@ def running_average(batch_values, momentum=0.1, initial=0.0):
     return running
 '''),
     ],
-    "keras_to_torch_momentum": [
-        ("two comparisons, float()", '''
-def keras_to_torch_momentum(keras_momentum):
-    if keras_momentum < 0 or keras_momentum > 1:
-        raise ValueError("a Keras momentum lies in [0, 1]")
-    return float(1 - keras_momentum)
-'''),
-    ],
     "ScratchBatchNorm2d": [
         ("torch.var_mean, rsqrt, buffers reassigned under no_grad", '''
 class ScratchBatchNorm2d(torch.nn.Module):
@@ -589,6 +689,7 @@ def predict(model, x):
     return out
 '''),
     ],
+    "running_stats_mismatch": _RSM_CORRECT,
     "fold_bn_into_conv": [
         ("deep copy of conv with new parameters, rsqrt", '''
 def fold_bn_into_conv(conv, bn):

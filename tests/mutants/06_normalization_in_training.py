@@ -478,6 +478,48 @@ def train(model, X_train, y_train, X_val, y_val, *, epochs, batch_size, lr, mome
             history[f"{split}_acc"].append(acc)
     return history
 '''),
+        ("one permutation drawn before the loop (the same order every epoch)", '''
+def train(model, X_train, y_train, X_val, y_val, *, epochs, batch_size, lr, momentum=0.9, seed=0):
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    generator = torch.Generator().manual_seed(seed)
+    history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+    n_train = len(X_train)
+    order = torch.randperm(n_train, generator=generator)
+    for _ in range(epochs):
+        model.train()
+        for start in range(0, n_train, batch_size):
+            batch = order[start:start + batch_size]
+            loss = F.cross_entropy(model(X_train[batch]), y_train[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        for split, X, y in (("train", X_train, y_train), ("val", X_val, y_val)):
+            loss, acc = evaluate(model, X, y)
+            history[f"{split}_loss"].append(loss)
+            history[f"{split}_acc"].append(acc)
+    return history
+'''),
+        ("generator re-seeded at every epoch (the same order every epoch)", '''
+def train(model, X_train, y_train, X_val, y_val, *, epochs, batch_size, lr, momentum=0.9, seed=0):
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+    n_train = len(X_train)
+    for _ in range(epochs):
+        model.train()
+        generator = torch.Generator().manual_seed(seed)
+        order = torch.randperm(n_train, generator=generator)
+        for start in range(0, n_train, batch_size):
+            batch = order[start:start + batch_size]
+            loss = F.cross_entropy(model(X_train[batch]), y_train[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        for split, X, y in (("train", X_train, y_train), ("val", X_val, y_val)):
+            loss, acc = evaluate(model, X, y)
+            history[f"{split}_loss"].append(loss)
+            history[f"{split}_acc"].append(acc)
+    return history
+'''),
         ("last, smaller mini-batch dropped", '''
 def train(model, X_train, y_train, X_val, y_val, *, epochs, batch_size, lr, momentum=0.9, seed=0):
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
@@ -541,9 +583,134 @@ def train(model, X_train, y_train, X_val, y_val, *, epochs, batch_size, lr, mome
     return history
 '''),
     ],
+    "scale_invariance_gap": [
+        ('copies run in eval mode (running statistics do not scale with the inputs)', '''
+def scale_invariance_gap(model, X, y, c):
+    out = []
+    for inputs in (X, c * X):
+        m = copy.deepcopy(model).eval()
+        loss = F.cross_entropy(m(inputs), y)
+        (g,) = torch.autograd.grad(loss, m[0].weight)
+        out.append((loss.item(), g))
+    return abs(out[1][0] - out[0][0]), ((out[1][1] - out[0][1]).abs().max() / out[0][1].abs().max()).item()
+'''),
+        ('copies keep the mode they were handed (eval stays eval)', '''
+def scale_invariance_gap(model, X, y, c):
+    out = []
+    for inputs in (X, c * X):
+        m = copy.deepcopy(model)
+        loss = F.cross_entropy(m(inputs), y)
+        (g,) = torch.autograd.grad(loss, m[0].weight)
+        out.append((loss.item(), g))
+    return abs(out[1][0] - out[0][0]), ((out[1][1] - out[0][1]).abs().max() / out[0][1].abs().max()).item()
+'''),
+        ('one copy for both inputs, gradients accumulate (no zero_grad)', '''
+def scale_invariance_gap(model, X, y, c):
+    m = copy.deepcopy(model).train()
+    out = []
+    for inputs in (X, c * X):
+        loss = F.cross_entropy(m(inputs), y)
+        loss.backward()
+        out.append((loss.item(), m[0].weight.grad.clone()))
+    return abs(out[1][0] - out[0][0]), ((out[1][1] - out[0][1]).abs().max() / out[0][1].abs().max()).item()
+'''),
+        ('works on the given model (mode, buffers and .grad changed)', '''
+def scale_invariance_gap(model, X, y, c):
+    model.train()
+    out = []
+    for inputs in (X, c * X):
+        model.zero_grad()
+        loss = F.cross_entropy(model(inputs), y)
+        loss.backward()
+        out.append((loss.item(), model[0].weight.grad.clone()))
+    return abs(out[1][0] - out[0][0]), ((out[1][1] - out[0][1]).abs().max() / out[0][1].abs().max()).item()
+'''),
+        ('training mode set on the given model, then copied (its mode changes)', '''
+def scale_invariance_gap(model, X, y, c):
+    model.train()
+    out = []
+    for inputs in (X, c * X):
+        m = copy.deepcopy(model)
+        loss = F.cross_entropy(m(inputs), y)
+        (g,) = torch.autograd.grad(loss, m[0].weight)
+        out.append((loss.item(), g))
+    return abs(out[1][0] - out[0][0]), ((out[1][1] - out[0][1]).abs().max() / out[0][1].abs().max()).item()
+'''),
+        ('gradient of the last Linear instead of the first', '''
+def scale_invariance_gap(model, X, y, c):
+    out = []
+    for inputs in (X, c * X):
+        m = copy.deepcopy(model).train()
+        loss = F.cross_entropy(m(inputs), y)
+        last = [layer for layer in m if isinstance(layer, nn.Linear)][-1]
+        (g,) = torch.autograd.grad(loss, last.weight)
+        out.append((loss.item(), g))
+    return abs(out[1][0] - out[0][0]), ((out[1][1] - out[0][1]).abs().max() / out[0][1].abs().max()).item()
+'''),
+        ('gradient gap divided by max |G(cX)| instead of max |G(X)|', '''
+def scale_invariance_gap(model, X, y, c):
+    out = []
+    for inputs in (X, c * X):
+        m = copy.deepcopy(model).train()
+        loss = F.cross_entropy(m(inputs), y)
+        (g,) = torch.autograd.grad(loss, m[0].weight)
+        out.append((loss.item(), g))
+    return abs(out[1][0] - out[0][0]), ((out[1][1] - out[0][1]).abs().max() / out[1][1].abs().max()).item()
+'''),
+        ('absolute gradient gap, not relative', '''
+def scale_invariance_gap(model, X, y, c):
+    out = []
+    for inputs in (X, c * X):
+        m = copy.deepcopy(model).train()
+        loss = F.cross_entropy(m(inputs), y)
+        (g,) = torch.autograd.grad(loss, m[0].weight)
+        out.append((loss.item(), g))
+    return abs(out[1][0] - out[0][0]), (out[1][1] - out[0][1]).abs().max().item()
+'''),
+        ('relative gap of the Frobenius norms instead of the largest entries', '''
+def scale_invariance_gap(model, X, y, c):
+    out = []
+    for inputs in (X, c * X):
+        m = copy.deepcopy(model).train()
+        loss = F.cross_entropy(m(inputs), y)
+        (g,) = torch.autograd.grad(loss, m[0].weight)
+        out.append((loss.item(), g))
+    return abs(out[1][0] - out[0][0]), ((out[1][1] - out[0][1]).norm() / out[0][1].norm()).item()
+'''),
+        ('signed loss difference L(X) - L(cX)', '''
+def scale_invariance_gap(model, X, y, c):
+    out = []
+    for inputs in (X, c * X):
+        m = copy.deepcopy(model).train()
+        loss = F.cross_entropy(m(inputs), y)
+        (g,) = torch.autograd.grad(loss, m[0].weight)
+        out.append((loss.item(), g))
+    return out[0][0] - out[1][0], ((out[1][1] - out[0][1]).abs().max() / out[0][1].abs().max()).item()
+'''),
+        ('inputs divided by c instead of multiplied', '''
+def scale_invariance_gap(model, X, y, c):
+    out = []
+    for inputs in (X, X / c):
+        m = copy.deepcopy(model).train()
+        loss = F.cross_entropy(m(inputs), y)
+        (g,) = torch.autograd.grad(loss, m[0].weight)
+        out.append((loss.item(), g))
+    return abs(out[1][0] - out[0][0]), ((out[1][1] - out[0][1]).abs().max() / out[0][1].abs().max()).item()
+'''),
+        ('summed instead of mean cross-entropy', '''
+def scale_invariance_gap(model, X, y, c):
+    out = []
+    for inputs in (X, c * X):
+        m = copy.deepcopy(model).train()
+        loss = F.cross_entropy(m(inputs), y, reduction="sum")
+        (g,) = torch.autograd.grad(loss, m[0].weight)
+        out.append((loss.item(), g))
+    return abs(out[1][0] - out[0][0]), ((out[1][1] - out[0][1]).abs().max() / out[0][1].abs().max()).item()
+'''),
+    ],
     "largest_stable_lr": [
         ("nan counted as stable (`not loss >= max_loss`)", '''
-def largest_stable_lr(lrs, final_losses, max_loss=0.5):
+def largest_stable_lr(lrs, final_losses, max_loss=1.0):
     best = None
     for lr, loss in sorted(zip([float(v) for v in lrs], [float(v) for v in final_losses])):
         if loss >= max_loss:
@@ -552,12 +719,12 @@ def largest_stable_lr(lrs, final_losses, max_loss=0.5):
     return best
 '''),
         ("the largest stable rate, even above an unstable one", '''
-def largest_stable_lr(lrs, final_losses, max_loss=0.5):
+def largest_stable_lr(lrs, final_losses, max_loss=1.0):
     stable = [float(lr) for lr, loss in zip(lrs, final_losses) if math.isfinite(float(loss)) and float(loss) < max_loss]
     return max(stable) if stable else None
 '''),
         ("walks the rates in the given order, not sorted", '''
-def largest_stable_lr(lrs, final_losses, max_loss=0.5):
+def largest_stable_lr(lrs, final_losses, max_loss=1.0):
     best = None
     for lr, loss in zip([float(v) for v in lrs], [float(v) for v in final_losses]):
         if not (math.isfinite(loss) and loss < max_loss):
@@ -566,7 +733,7 @@ def largest_stable_lr(lrs, final_losses, max_loss=0.5):
     return best
 '''),
         ("returns the position instead of the learning rate", '''
-def largest_stable_lr(lrs, final_losses, max_loss=0.5):
+def largest_stable_lr(lrs, final_losses, max_loss=1.0):
     pairs = sorted(zip([float(v) for v in lrs], [float(v) for v in final_losses]))
     best = None
     for k, (lr, loss) in enumerate(pairs):
@@ -575,8 +742,17 @@ def largest_stable_lr(lrs, final_losses, max_loss=0.5):
         best = float(k)
     return best
 '''),
-        ("ignores the max_loss argument", '''
+        ("default threshold left at 0.5 (the sweep's threshold is 1.0)", '''
 def largest_stable_lr(lrs, final_losses, max_loss=0.5):
+    best = None
+    for lr, loss in sorted(zip([float(v) for v in lrs], [float(v) for v in final_losses])):
+        if not (math.isfinite(loss) and loss < max_loss):
+            break
+        best = lr
+    return best
+'''),
+        ("ignores the max_loss argument", '''
+def largest_stable_lr(lrs, final_losses, max_loss=1.0):
     best = None
     for lr, loss in sorted(zip([float(v) for v in lrs], [float(v) for v in final_losses])):
         if not (math.isfinite(loss) and loss < 0.5):
@@ -763,9 +939,37 @@ def train(model, X_train, y_train, X_val, y_val, *, epochs, batch_size, lr, mome
     return history
 '''),
     ],
+    "scale_invariance_gap": [
+        ('backward on two fresh copies, torch.max of the flattened gradients', '''
+def scale_invariance_gap(model, X, y, c):
+    results = []
+    for inputs in (X, c * X):
+        network = copy.deepcopy(model)
+        network.train()
+        network.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(network(inputs), y)
+        loss.backward()
+        results.append((float(loss), network[0].weight.grad.detach().flatten()))
+    (loss_x, grad_x), (loss_cx, grad_cx) = results
+    return float(abs(loss_cx - loss_x)), float(torch.max(torch.abs(grad_cx - grad_x)) / torch.max(torch.abs(grad_x)))
+'''),
+        ('one copy, gradients zeroed between the passes, ratios in NumPy', '''
+def scale_invariance_gap(model, X, y, c):
+    network = copy.deepcopy(model).train()
+    losses, grads = [], []
+    for inputs in (X, X * c):
+        for p in network.parameters():
+            p.grad = None
+        loss = F.nll_loss(F.log_softmax(network(inputs), dim=1), y)
+        loss.backward()
+        losses.append(loss.item())
+        grads.append(network[0].weight.grad.numpy().copy())
+    return float(np.abs(losses[1] - losses[0])), float(np.abs(grads[1] - grads[0]).max() / np.abs(grads[0]).max())
+'''),
+    ],
     "largest_stable_lr": [
         ("NumPy: sort, then a cumulative product of the stable mask", '''
-def largest_stable_lr(lrs, final_losses, max_loss=0.5):
+def largest_stable_lr(lrs, final_losses, max_loss=1.0):
     lrs = np.asarray(lrs, dtype=float)
     losses = np.asarray(final_losses, dtype=float)
     order = np.argsort(lrs)

@@ -1,34 +1,6 @@
 """Wrong and alternative answers for 07_beyond_batchnorm."""
 
 WRONG = {
-    "normalization_axes": [
-        ("LayerNorm over the batch axis too (BN's axes for layer)", '''
-def normalization_axes(method):
-    axes = {"batch": (0, 2, 3), "layer": (0, 1, 2, 3), "instance": (2, 3), "group": (2, 3, 4)}
-    if method not in axes:
-        raise ValueError(method)
-    return axes[method]
-'''),
-        ("BatchNorm without the spatial axes (BatchNorm1d view)", '''
-def normalization_axes(method):
-    axes = {"batch": (0,), "layer": (1, 2, 3), "instance": (2, 3), "group": (2, 3, 4)}
-    if method not in axes:
-        raise ValueError(method)
-    return axes[method]
-'''),
-        ("GroupNorm averaging over the group axis too", '''
-def normalization_axes(method):
-    axes = {"batch": (0, 2, 3), "layer": (1, 2, 3), "instance": (2, 3), "group": (1, 2, 3, 4)}
-    if method not in axes:
-        raise ValueError(method)
-    return axes[method]
-'''),
-        ("unknown method returns None instead of raising ValueError", '''
-def normalization_axes(method):
-    axes = {"batch": (0, 2, 3), "layer": (1, 2, 3), "instance": (2, 3), "group": (2, 3, 4)}
-    return axes.get(method)
-'''),
-    ],
     "layernorm_forward": [
         ("statistics over the batch axis (BatchNorm)", '''
 def layernorm_forward(x, gamma, beta, eps=1e-5):
@@ -119,6 +91,17 @@ def layernorm_backward(dout, cache):
     dx_hat = dout
     dx = inv_std / D * (D * dx_hat - dx_hat.sum(axis=1, keepdims=True)
                         - x_hat * (dx_hat * x_hat).sum(axis=1, keepdims=True))
+    return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+'''),
+        ("dx uses the standard deviation without eps (recomputed from the cache)", '''
+def layernorm_backward(dout, cache):
+    x_hat, inv_std, gamma = cache["x_hat"], cache["inv_std"], cache["gamma"]
+    D = x_hat.shape[1]
+    centered = x_hat / inv_std
+    r = 1.0 / np.sqrt((centered ** 2).mean(axis=1, keepdims=True))
+    x_hat0 = centered * r
+    dx_hat = dout * gamma
+    dx = r / D * (D * dx_hat - dx_hat.sum(axis=1, keepdims=True) - x_hat0 * (dx_hat * x_hat0).sum(axis=1, keepdims=True))
     return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
 '''),
     ],
@@ -301,24 +284,255 @@ def groupnorm_backward(dout, cache):
                                      - xh * (dx_hat * xh).mean(axis=2, keepdims=True))
     return dx.reshape(N, C, H, W), (dout * x_hat).sum(axis=(0, 2, 3)), dout.sum(axis=(0, 2, 3))
 '''),
+        ("dx uses the group standard deviation without eps", '''
+def groupnorm_backward(dout, cache):
+    x_hat, inv_std, gamma, G = cache["x_hat"], cache["inv_std"], cache["gamma"], cache["num_groups"]
+    N, C, H, W = x_hat.shape
+    dx_hat = (dout * gamma.reshape(1, C, 1, 1)).reshape(N, G, -1)
+    centered = x_hat.reshape(N, G, -1) / inv_std.reshape(N, G, 1)
+    r = 1.0 / np.sqrt((centered ** 2).mean(axis=2, keepdims=True))
+    xh = centered * r
+    dx = r * (dx_hat - dx_hat.mean(axis=2, keepdims=True) - xh * (dx_hat * xh).mean(axis=2, keepdims=True))
+    return dx.reshape(N, C, H, W), (dout * x_hat).sum(axis=(0, 2, 3)), dout.sum(axis=(0, 2, 3))
+'''),
+    ],
+    "rmsnorm_forward": [
+        ('mean subtracted (that is LayerNorm without beta)', '''
+def rmsnorm_forward(x, gamma, eps=1e-6):
+    centered = x - x.mean(axis=1, keepdims=True)
+    inv_rms = 1.0 / np.sqrt((centered ** 2).mean(axis=1, keepdims=True) + eps)
+    x_hat = centered * inv_rms
+    return gamma * x_hat, {"x": x, "x_hat": x_hat, "inv_rms": inv_rms, "gamma": gamma}
+'''),
+        ('eps outside the square root', '''
+def rmsnorm_forward(x, gamma, eps=1e-6):
+    inv_rms = 1.0 / (np.sqrt((x ** 2).mean(axis=1, keepdims=True)) + eps)
+    x_hat = x * inv_rms
+    return gamma * x_hat, {"x": x, "x_hat": x_hat, "inv_rms": inv_rms, "gamma": gamma}
+'''),
+        ('statistics over the batch axis', '''
+def rmsnorm_forward(x, gamma, eps=1e-6):
+    inv_rms = 1.0 / np.sqrt((x ** 2).mean(axis=0, keepdims=True) + eps)
+    x_hat = x * inv_rms
+    return gamma * x_hat, {"x": x, "x_hat": x_hat, "inv_rms": inv_rms, "gamma": gamma}
+'''),
+        ('gamma applied before normalizing', '''
+def rmsnorm_forward(x, gamma, eps=1e-6):
+    z = gamma * x
+    inv_rms = 1.0 / np.sqrt((z ** 2).mean(axis=1, keepdims=True) + eps)
+    return z * inv_rms, {"x": x, "x_hat": z * inv_rms, "inv_rms": inv_rms, "gamma": gamma}
+'''),
+        ('sum of squares instead of their mean (divides by the L2 norm)', '''
+def rmsnorm_forward(x, gamma, eps=1e-6):
+    inv_rms = 1.0 / np.sqrt((x ** 2).sum(axis=1, keepdims=True) + eps)
+    x_hat = x * inv_rms
+    return gamma * x_hat, {"x": x, "x_hat": x_hat, "inv_rms": inv_rms, "gamma": gamma}
+'''),
+        ('eps ignored (hard-coded 1e-6)', '''
+def rmsnorm_forward(x, gamma, eps=1e-6):
+    inv_rms = 1.0 / np.sqrt((x ** 2).mean(axis=1, keepdims=True) + 1e-6)
+    x_hat = x * inv_rms
+    return gamma * x_hat, {"x": x, "x_hat": x_hat, "inv_rms": inv_rms, "gamma": gamma}
+'''),
+        ('modifies x in place', '''
+def rmsnorm_forward(x, gamma, eps=1e-6):
+    inv_rms = 1.0 / np.sqrt((x ** 2).mean(axis=1, keepdims=True) + eps)
+    x *= inv_rms
+    return gamma * x, {"x": x, "x_hat": x, "inv_rms": inv_rms, "gamma": gamma}
+'''),
+    ],
+    "rmsnorm_backward": [
+        ('dx misses the path through the RMS', '''
+def rmsnorm_backward(dout, cache):
+    x_hat, inv_rms, gamma = cache["x_hat"], cache["inv_rms"], cache["gamma"]
+    return dout * gamma * inv_rms, (dout * x_hat).sum(axis=0)
+'''),
+        ('RMS path with a factor 2 (the 1/2 of the square root dropped)', '''
+def rmsnorm_backward(dout, cache):
+    x_hat, inv_rms, gamma = cache["x_hat"], cache["inv_rms"], cache["gamma"]
+    g = dout * gamma
+    dx = inv_rms * (g - 2.0 * x_hat * (g * x_hat).mean(axis=1, keepdims=True))
+    return dx, (dout * x_hat).sum(axis=0)
+'''),
+        ('RMS path summed over the batch axis', '''
+def rmsnorm_backward(dout, cache):
+    x_hat, inv_rms, gamma = cache["x_hat"], cache["inv_rms"], cache["gamma"]
+    g = dout * gamma
+    dx = inv_rms * (g - x_hat * (g * x_hat).mean(axis=0, keepdims=True))
+    return dx, (dout * x_hat).sum(axis=0)
+'''),
+        ('a LayerNorm backward (an extra mean path)', '''
+def rmsnorm_backward(dout, cache):
+    x_hat, inv_rms, gamma = cache["x_hat"], cache["inv_rms"], cache["gamma"]
+    g = dout * gamma
+    dx = inv_rms * (g - g.mean(axis=1, keepdims=True) - x_hat * (g * x_hat).mean(axis=1, keepdims=True))
+    return dx, (dout * x_hat).sum(axis=0)
+'''),
+        ('RMS recomputed from x without eps', '''
+def rmsnorm_backward(dout, cache):
+    x, gamma = cache["x"], cache["gamma"]
+    r = 1.0 / np.sqrt((x ** 2).mean(axis=1, keepdims=True))
+    x_hat = x * r
+    g = dout * gamma
+    dx = r * (g - x_hat * (g * x_hat).mean(axis=1, keepdims=True))
+    return dx, (dout * cache["x_hat"]).sum(axis=0)
+'''),
+        ('dx forgets gamma', '''
+def rmsnorm_backward(dout, cache):
+    x_hat, inv_rms = cache["x_hat"], cache["inv_rms"]
+    dx = inv_rms * (dout - x_hat * (dout * x_hat).mean(axis=1, keepdims=True))
+    return dx, (dout * x_hat).sum(axis=0)
+'''),
+        ('dgamma forgets x_hat', '''
+def rmsnorm_backward(dout, cache):
+    x_hat, inv_rms, gamma = cache["x_hat"], cache["inv_rms"], cache["gamma"]
+    g = dout * gamma
+    dx = inv_rms * (g - x_hat * (g * x_hat).mean(axis=1, keepdims=True))
+    return dx, dout.sum(axis=0)
+'''),
+    ],
+    "freeze_batchnorm": [
+        ('requires_grad=False only: the BN layers stay in training mode', '''
+def freeze_batchnorm(model):
+    model.train()
+    for module in model.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            for param in module.parameters():
+                param.requires_grad_(False)
+    return model
+'''),
+        ('eval mode only: gamma and beta still trainable', '''
+def freeze_batchnorm(model):
+    model.train()
+    for module in model.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.eval()
+    return model
+'''),
+        ('model.eval() for the whole model (Dropout off too)', '''
+def freeze_batchnorm(model):
+    model.eval()
+    for module in model.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            for param in module.parameters():
+                param.requires_grad_(False)
+    return model
+'''),
+        ('never calls model.train(): a model left in eval mode stays there', '''
+def freeze_batchnorm(model):
+    for module in model.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad_(False)
+    return model
+'''),
+        ('only nn.BatchNorm2d, by exact type', '''
+def freeze_batchnorm(model):
+    model.train()
+    for module in model.modules():
+        if type(module) is nn.BatchNorm2d:
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad_(False)
+    return model
+'''),
+        ('BatchNorm1d/2d/3d but not SyncBatchNorm', '''
+def freeze_batchnorm(model):
+    model.train()
+    for module in model.modules():
+        if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)):
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad_(False)
+    return model
+'''),
+        ('only BatchNorm1d and BatchNorm2d (misses BatchNorm3d and SyncBatchNorm)', '''
+def freeze_batchnorm(model):
+    model.train()
+    for module in model.modules():
+        if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad_(False)
+    return model
+'''),
+        ('the base class _NormBase (freezes InstanceNorm too)', '''
+def freeze_batchnorm(model):
+    model.train()
+    for module in model.modules():
+        if isinstance(module, nn.modules.batchnorm._NormBase):
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad_(False)
+    return model
+'''),
+        ('requires_grad=True on every parameter first (unfreezes a layer frozen on purpose)', '''
+def freeze_batchnorm(model):
+    model.train()
+    for param in model.parameters():
+        param.requires_grad = True
+    for module in model.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad = False
+    return model
+'''),
+        ('only the direct children of the model', '''
+def freeze_batchnorm(model):
+    model.train()
+    for module in model.children():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad_(False)
+    return model
+'''),
+        ('every layer with Norm in its class name (freezes GroupNorm, LayerNorm, ...)', '''
+def freeze_batchnorm(model):
+    model.train()
+    for module in model.modules():
+        if "Norm" in type(module).__name__:
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad_(False)
+    return model
+'''),
+        ('momentum = 0 instead of eval mode (still normalizes with batch statistics)', '''
+def freeze_batchnorm(model):
+    model.train()
+    for module in model.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.momentum = 0.0
+            for param in module.parameters():
+                param.requires_grad_(False)
+    return model
+'''),
+        ('unfreezes every other parameter', '''
+def freeze_batchnorm(model):
+    model.train()
+    model.requires_grad_(True)
+    for module in model.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad_(False)
+    return model
+'''),
+        ('returns None', '''
+def freeze_batchnorm(model):
+    model.train()
+    for module in model.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad_(False)
+'''),
     ],
 }
 
 CORRECT = {
-    "normalization_axes": [
-        ("negative axes in a list", '''
-def normalization_axes(method):
-    if method == "batch":
-        return [0, -2, -1]
-    if method == "layer":
-        return [-3, -2, -1]
-    if method == "instance":
-        return [-2, -1]
-    if method == "group":
-        return [-3, -2, -1]
-    raise ValueError("unknown method " + repr(method))
-'''),
-    ],
     "layernorm_forward": [
         ("staged with E[x^2] - E[x]^2 and explicit loops over rows", '''
 def layernorm_forward(x, gamma, beta, eps=1e-5):
@@ -427,6 +641,63 @@ def groupnorm_backward(dout, cache):
     dmean = -(rows_g * r).sum(axis=1, keepdims=True) - 2.0 * dvar * xmu.mean(axis=1, keepdims=True)
     dx = rows_g * r + dvar * 2.0 * xmu / m + dmean / m
     return dx.reshape(N, C, H, W), dgamma, dbeta
+'''),
+    ],
+    "rmsnorm_forward": [
+        ('storing the RMS instead of its inverse, ** 0.5 instead of np.sqrt', '''
+def rmsnorm_forward(x, gamma, eps=1e-6):
+    rms = (np.mean(x * x, axis=-1, keepdims=True) + eps) ** 0.5
+    out = x / rms * gamma
+    return out, {"x": x, "rms": rms, "gamma": gamma}
+'''),
+        ('a loop over the rows with np.linalg.norm', '''
+def rmsnorm_forward(x, gamma, eps=1e-6):
+    N, D = x.shape
+    out = np.empty((N, D))
+    for n in range(N):
+        rms = np.sqrt(np.linalg.norm(x[n]) ** 2 / D + eps)
+        out[n] = gamma * (x[n] / rms)
+    return out, (x, gamma, eps)
+'''),
+    ],
+    "rmsnorm_backward": [
+        ('staged: through the mean of squares, recomputed from x', '''
+def rmsnorm_backward(dout, cache):
+    x, inv_rms, gamma = cache["x"], cache["inv_rms"], cache["gamma"]
+    D = x.shape[1]
+    dgamma = np.sum(dout * x * inv_rms, axis=0)
+    dx_hat = dout * gamma
+    dinv_rms = np.sum(dx_hat * x, axis=1, keepdims=True)
+    dmean_sq = dinv_rms * -0.5 * inv_rms ** 3
+    dx = dx_hat * inv_rms + dmean_sq * 2.0 * x / D
+    return dx, dgamma
+'''),
+        ('compact, written with x and the RMS', '''
+def rmsnorm_backward(dout, cache):
+    x, gamma = cache["x"], cache["gamma"]
+    rms = 1.0 / cache["inv_rms"]
+    D = x.shape[-1]
+    g = dout * gamma
+    dx = g / rms - x * np.einsum("nd,nd->n", g, x)[:, None] / (D * rms ** 3)
+    return dx, np.einsum("nd,nd->d", dout, x / rms)
+'''),
+    ],
+    "freeze_batchnorm": [
+        ('public classes in a tuple, model.apply, attribute assignment', '''
+def freeze_batchnorm(model):
+    bn_types = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
+
+    def freeze(module):
+        if isinstance(module, bn_types):
+            module.train(False)
+            if module.weight is not None:
+                module.weight.requires_grad = False
+            if module.bias is not None:
+                module.bias.requires_grad = False
+
+    model.train(True)
+    model.apply(freeze)
+    return model
 '''),
     ],
 }
