@@ -43,6 +43,17 @@ def l2_penalty(parameters, lam):
 def l2_penalty(parameters, lam):
     return lam / 2 * sum((theta ** 2).sum() for theta in parameters)
 '''),
+        ("squares theta.data: the value is right but there is no gradient", '''
+def l2_penalty(parameters, lam):
+    total = torch.zeros(())
+    for theta in parameters:
+        total = total + (theta.data ** 2).sum()
+    return lam / 2 * total
+'''),
+        ("torch.cat of the flattened parameters: crashes on an empty list", '''
+def l2_penalty(parameters, lam):
+    return lam / 2 * torch.cat([theta.flatten() for theta in parameters]).pow(2).sum()
+'''),
     ],
     "l1_penalty": [
         ("missing lam", '''
@@ -76,6 +87,17 @@ def l1_penalty(parameters, lam):
         ("Python's sum of a generator: the Python number 0 for no parameters", '''
 def l1_penalty(parameters, lam):
     return lam * sum(theta.abs().sum() for theta in parameters)
+'''),
+        ("absolute values of theta.data: no gradient", '''
+def l1_penalty(parameters, lam):
+    total = torch.zeros(())
+    for theta in parameters:
+        total = total + theta.data.abs().sum()
+    return lam * total
+'''),
+        ("torch.cat of the flattened parameters: crashes on an empty list", '''
+def l1_penalty(parameters, lam):
+    return lam * torch.cat([theta.flatten() for theta in parameters]).abs().sum()
 '''),
     ],
     "l1_prox_step": [
@@ -530,6 +552,14 @@ def shift_images(images, dx, dy):
     images[...] = shifted
     return images
 '''),
+        ("clipped slices without a guard for shifts as large as the image (shape mismatch)", '''
+def shift_images(images, dx, dy):
+    n, height, width = images.shape
+    shifted = np.zeros_like(images)
+    shifted[:, max(dy, 0):height + min(dy, 0), max(dx, 0):width + min(dx, 0)] = \\
+        images[:, max(-dy, 0):height + min(-dy, 0), max(-dx, 0):width + min(-dx, 0)]
+    return shifted
+'''),
     ],
 }
 
@@ -635,6 +665,16 @@ def dropout_forward(x, p, training=True, rng=None):
         mask[uniforms > p] = 1.0 / (1.0 - p)
     out = x.copy() * mask
     return out, mask
+'''),
+        ("a float32 mask (rounded 1/(1-p))", '''
+def dropout_forward(x, p, training=True, rng=None):
+    if not 0 <= p < 1:
+        raise ValueError("p must lie in [0, 1)")
+    rng = np.random.default_rng() if rng is None else rng
+    if not training:
+        return x * np.float32(1), np.ones(x.shape, dtype=np.float32)
+    mask = (rng.random(x.shape) >= p).astype(np.float32) / np.float32(1 - p)
+    return x * mask, mask
 '''),
         ("rng.choice between the two mask values", '''
 def dropout_forward(x, p, training=True, rng=None):
