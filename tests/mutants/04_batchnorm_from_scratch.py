@@ -134,6 +134,10 @@ _FORWARD_WRONG = [
      _forward(EVAL='mean, var = state["running_mean"], state["running_var"]\n'
                    '        state["running_mean"] = 0.9 * state["running_mean"] + 0.1 * x.mean(axis=0)\n'
                    '        state["running_var"] = 0.9 * state["running_var"] + 0.1 * x.var(axis=0, ddof=1)')),
+    ("eval mode updates the running statistics whenever the batch has more than one example",
+     _forward(EVAL='mean, var = state["running_mean"], state["running_var"]\n'
+                   '        if x.shape[0] > 1:\n'
+                   '            update_running_stats(state, x, momentum)')),
     ("running statistics updated in a local dict, not in state",
      _forward(UPDATE='state = dict(state)\n        ' + _TORCH_UPDATE)),
     ("statistics over the feature axis (axis=1) instead of the batch axis", '''
@@ -307,6 +311,12 @@ def torch_momentum_from_keras(keras_momentum):
     ("right for the defaults only", '''
 def torch_momentum_from_keras(keras_momentum):
     return np.where(np.asarray(keras_momentum) > 0.95, 0.01, 0.1)
+'''),
+    ("a list for array input (a list comprehension)", '''
+def torch_momentum_from_keras(keras_momentum):
+    if np.ndim(keras_momentum) == 0:
+        return 1.0 - keras_momentum
+    return [1.0 - m for m in keras_momentum]
 '''),
 ]
 _MOMENTUM_CORRECT = [
@@ -485,6 +495,13 @@ def spatial_batchnorm_forward(x, gamma, beta, state, training=True, momentum=0.1
     out, cache = batchnorm_forward(x.transpose(0, 2, 3, 1).reshape(-1, c), gamma, beta, state, training, eps=eps)
     return out.reshape(n, h, w, c).transpose(0, 3, 1, 2), cache
 '''))
+_SPATIAL_FORWARD_WRONG.append(
+    ("eps not passed on to batchnorm_forward", '''
+def spatial_batchnorm_forward(x, gamma, beta, state, training=True, momentum=0.1, eps=1e-5):
+    n, c, h, w = x.shape
+    out, cache = batchnorm_forward(x.transpose(0, 2, 3, 1).reshape(-1, c), gamma, beta, state, training, momentum)
+    return out.reshape(n, h, w, c).transpose(0, 3, 1, 2), cache
+'''))
 _SPATIAL_FORWARD_CORRECT = [
     ("direct per-channel computation over axes (0, 2, 3), no call to batchnorm_forward", '''
 def spatial_batchnorm_forward(x, gamma, beta, state, training=True, momentum=0.1, eps=1e-5):
@@ -538,6 +555,12 @@ def spatial_batchnorm_backward(dout, cache):
     dx, _, _ = batchnorm_backward(dout.transpose(0, 2, 3, 1).reshape(-1, c), cache)
     x_hat = cache["x_hat"].reshape(n, h, w, c).transpose(0, 3, 1, 2)
     return dx.reshape(n, h, w, c).transpose(0, 3, 1, 2), (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+'''),
+    ("dout and dx moved with swapaxes(1, 3), a layout the forward did not use (H and W exchanged)", '''
+def spatial_batchnorm_backward(dout, cache):
+    n, c, h, w = dout.shape
+    dx, dgamma, dbeta = batchnorm_backward(dout.swapaxes(1, 3).reshape(-1, c), cache)
+    return dx.reshape(n, w, h, c).swapaxes(1, 3), dgamma, dbeta
 '''),
 ]
 _SPATIAL_BACKWARD_CORRECT = [
