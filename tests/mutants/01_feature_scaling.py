@@ -139,6 +139,14 @@ def standardize(X_train, X_test):
     std[std == 0] = 1.0
     return (X_train - mean) / std, (X_test - mean) / std
 '''),
+        ("constant columns detected with np.isclose(std, 0) (calls tiny real spreads constant)", '''
+def standardize(X_train, X_test):
+    X_train = np.asarray(X_train, dtype=float); X_test = np.asarray(X_test, dtype=float)
+    mean = X_train.mean(axis=0)
+    std = X_train.std(axis=0)
+    std = np.where(np.isclose(std, 0), 1.0, std)
+    return (X_train - mean) / std, (X_test - mean) / std
+'''),
         ("a small epsilon added to the std instead of dividing constant columns by 1", '''
 def standardize(X_train, X_test):
     X_train = np.asarray(X_train, dtype=float); X_test = np.asarray(X_test, dtype=float)
@@ -308,6 +316,11 @@ def leak_free_cv_scores(X, y, alpha=1.0, n_splits=5):
         scores.append(model.score(X[tr], y[tr]))
     return np.array(scores)
 '''),
+        ("a Python list of fold scores instead of an array", '''
+def leak_free_cv_scores(X, y, alpha=1.0, n_splits=5):
+    model = make_pipeline(StandardScaler(), Ridge(alpha=alpha))
+    return list(cross_val_score(model, X, y, cv=KFold(n_splits=n_splits)))
+'''),
         ("the mean score instead of one score per fold", '''
 def leak_free_cv_scores(X, y, alpha=1.0, n_splits=5):
     model = make_pipeline(StandardScaler(), Ridge(alpha=alpha))
@@ -340,6 +353,11 @@ def condition_number(X):
 def gd_step_sizes(X):
     lam = np.linalg.eigvalsh(X.T @ X)
     return 2.0 / (lam[0] + lam[-1]), 2.0 / lam[-1]
+'''),
+        ("n taken as the number of features, X.shape[1]", '''
+def gd_step_sizes(X):
+    lam = np.linalg.eigvalsh(X.T @ X / X.shape[1])
+    return float(2.0 / (lam[0] + lam[-1])), float(2.0 / lam[-1])
 '''),
         ("max_lr = 1 / lambda_max", '''
 def gd_step_sizes(X):
@@ -424,6 +442,19 @@ def gd_least_squares(X, y, lr, n_steps, w0=None):
 def steps_to_converge(losses, min_loss, tol=1e-6):
     gap = np.asarray(losses) - min_loss
     return int(np.argmax(gap <= tol * gap[0]))
+'''),
+        ("ratio gap / gap[0] (nan when the run starts at the minimum)", '''
+def steps_to_converge(losses, min_loss, tol=1e-6):
+    gap = np.asarray(losses, dtype=float) - min_loss
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hits = np.flatnonzero(gap / gap[0] <= tol)
+    return int(hits[0]) if hits.size else None
+'''),
+        ("a NumPy integer returned instead of a Python int", '''
+def steps_to_converge(losses, min_loss, tol=1e-6):
+    gap = np.asarray(losses, dtype=float) - min_loss
+    hits = np.flatnonzero(gap <= tol * gap[0])
+    return hits[0] if hits.size else None
 '''),
         ("absolute instead of relative tolerance", '''
 def steps_to_converge(losses, min_loss, tol=1e-6):
