@@ -129,6 +129,9 @@ _RSM_WRONG = [
         ("isinstance(m, nn.modules.batchnorm._BatchNorm)", "isinstance(m, nn.BatchNorm1d)"))),
     ("only the direct children searched (model.children())", _rsm(
         ("norms = [m for m in model.modules()", "norms = [m for m in model.children()"))),
+    ("hooks on the model's layers, the forward pass run on a deep copy (never fires them)", _rsm(
+        ("        with torch.no_grad():\n            model(X)\n",
+         "        with torch.no_grad():\n            copy.deepcopy(model)(X)\n"))),
     ("statistics over the batch dimension only", _rsm(("dims = [0] + list(range(2, z.dim()))", "dims = [0]"))),
     ("no torch.no_grad and no detach: the results carry a graph", _rsm(
         ("inputs[module] = args[0].detach()", "inputs[module] = args[0]"),
@@ -273,8 +276,22 @@ def running_average(batch_values, momentum=0.1, initial=0.0):
         running = (1 - factor) * running + factor * value
     return running
 '''),
+        ("momentum=0.0 treated as None (factor = momentum or 1 / t)", '''
+def running_average(batch_values, momentum=0.1, initial=0.0):
+    running = torch.zeros(batch_values.shape[1], dtype=batch_values.dtype) + initial
+    for t, value in enumerate(batch_values, start=1):
+        factor = momentum or 1.0 / t
+        running = (1 - factor) * running + factor * value
+    return running
+'''),
     ],
     "ScratchBatchNorm2d": [
+        ("batch statistics computed under torch.no_grad(): no gradient through them", _bn(
+            ("            mean = x.mean(dim=(0, 2, 3))\n            var = ((x - mean.view(1, -1, 1, 1)) ** 2).mean(dim=(0, 2, 3))\n",
+             "            with torch.no_grad():\n                mean = x.mean(dim=(0, 2, 3))\n"
+             "                var = ((x - mean.view(1, -1, 1, 1)) ** 2).mean(dim=(0, 2, 3))\n"))),
+        ("affine=False: weight and bias (None) applied anyway", _bn(
+            ("        if self.affine:\n            return x_hat", "        if True:\n            return x_hat"))),
         ("biased batch variance stored in running_var", _bn((_UPDATE_VAR, "self.running_var.mul_(1 - factor).add_(factor * var)"))),
         ("one-pass variance E[x^2] - E[x]^2: float32 cancellation", _bn(
             ("var = ((x - mean.view(1, -1, 1, 1)) ** 2).mean(dim=(0, 2, 3))",
@@ -488,6 +505,45 @@ def predict(model, x):
     ],
     "running_stats_mismatch": _RSM_WRONG,
     "fold_bn_into_conv": [
+        ("deep copy of conv, scaled in place: a conv without bias stays without one", '''
+def fold_bn_into_conv(conv, bn):
+    fused = copy.deepcopy(conv)
+    gamma = bn.weight if bn.weight is not None else torch.ones_like(bn.running_var)
+    beta = bn.bias if bn.bias is not None else torch.zeros_like(bn.running_mean)
+    with torch.no_grad():
+        scale = gamma / torch.sqrt(bn.running_var + bn.eps)
+        fused.weight.mul_(scale.view(-1, 1, 1, 1))
+        if fused.bias is not None:
+            fused.bias.copy_(scale * fused.bias + beta - scale * bn.running_mean)
+    return fused
+'''),
+        ("new Conv2d without stride, dilation and groups", '''
+def fold_bn_into_conv(conv, bn):
+    with torch.no_grad():
+        gamma = bn.weight if bn.weight is not None else torch.ones_like(bn.running_var)
+        beta = bn.bias if bn.bias is not None else torch.zeros_like(bn.running_mean)
+        scale = gamma / torch.sqrt(bn.running_var + bn.eps)
+        conv_bias = conv.bias if conv.bias is not None else torch.zeros_like(scale)
+        fused = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, padding=conv.padding,
+                          bias=True, padding_mode=conv.padding_mode).to(conv.weight.dtype)
+        fused.weight = nn.Parameter(conv.weight * scale.view(-1, 1, 1, 1))
+        fused.bias = nn.Parameter(scale * conv_bias + beta - scale * bn.running_mean)
+    return fused
+'''),
+        ("padding_mode dropped (a new Conv2d pads with zeros)", '''
+def fold_bn_into_conv(conv, bn):
+    with torch.no_grad():
+        gamma = bn.weight if bn.weight is not None else torch.ones_like(bn.running_var)
+        beta = bn.bias if bn.bias is not None else torch.zeros_like(bn.running_mean)
+        scale = gamma / torch.sqrt(bn.running_var + bn.eps)
+        conv_bias = conv.bias if conv.bias is not None else torch.zeros_like(scale)
+        fused = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, stride=conv.stride,
+                          padding=conv.padding, dilation=conv.dilation, groups=conv.groups,
+                          bias=True).to(conv.weight.dtype)
+        fused.weight.copy_(conv.weight * scale.view(-1, 1, 1, 1))
+        fused.bias.copy_(scale * conv_bias + beta - scale * bn.running_mean)
+    return fused
+'''),
         ("eps forgotten", '''
 def fold_bn_into_conv(conv, bn):
     fused = copy.deepcopy(conv)
