@@ -434,6 +434,46 @@ def train(model, X_train, y_train, X_val, y_val, *, epochs, batch_size, lr, mome
         history["val_acc"].append(acc)
     return history
 '''),
+        ("order drawn from the global random state (torch.randperm without the generator)", '''
+def train(model, X_train, y_train, X_val, y_val, *, epochs, batch_size, lr, momentum=0.9, seed=0):
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+    n_train = len(X_train)
+    for _ in range(epochs):
+        model.train()
+        order = torch.randperm(n_train)
+        for start in range(0, n_train, batch_size):
+            batch = order[start:start + batch_size]
+            loss = F.cross_entropy(model(X_train[batch]), y_train[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        for split, X, y in (("train", X_train, y_train), ("val", X_val, y_val)):
+            loss, acc = evaluate(model, X, y)
+            history[split + "_loss"].append(loss)
+            history[split + "_acc"].append(acc)
+    return history
+'''),
+        ("order drawn with np.random.permutation (global NumPy state)", '''
+def train(model, X_train, y_train, X_val, y_val, *, epochs, batch_size, lr, momentum=0.9, seed=0):
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+    n_train = len(X_train)
+    for _ in range(epochs):
+        model.train()
+        order = torch.from_numpy(np.random.permutation(n_train))
+        for start in range(0, n_train, batch_size):
+            batch = order[start:start + batch_size]
+            loss = F.cross_entropy(model(X_train[batch]), y_train[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        for split, X, y in (("train", X_train, y_train), ("val", X_val, y_val)):
+            loss, acc = evaluate(model, X, y)
+            history[split + "_loss"].append(loss)
+            history[split + "_acc"].append(acc)
+    return history
+'''),
         ("training curves as the average of the epoch's mini-batch losses", '''
 def train(model, X_train, y_train, X_val, y_val, *, epochs, batch_size, lr, momentum=0.9, seed=0):
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
