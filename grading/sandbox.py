@@ -176,11 +176,10 @@ def bwrap_command(bwrap: str, argv: list[str], *, submission_dir: Path | None, l
     for name in ETC_FILES:
         if os.path.exists(f"/etc/{name}"):
             a += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
-    for d in _python_dirs():
-        c.bind(d, str(d))
-    for name, d in code_dirs().items():
-        c.bind(d, f"{SANDBOX_CODE}/{name}")
     a += ["--proc", "/proc", "--dev", "/dev"]
+    # The private /tmp and scratch folder first, the read-only binds after them: a course (and its
+    # venv) that lives below /tmp, as a CI checkout may, is then bound on top of the empty /tmp
+    # instead of being hidden by it.
     for dest in ("/tmp", WORK):
         for parent in reversed(Path(dest).parents[:-1]):
             if str(parent) not in c.made:
@@ -190,6 +189,11 @@ def bwrap_command(bwrap: str, argv: list[str], *, submission_dir: Path | None, l
         if limits.disk > 0:
             a += ["--size", str(limits.disk)]
         a += ["--tmpfs", dest]
+        c.made.add(dest)
+    for d in _python_dirs():
+        c.bind(d, str(d))
+    for name, d in code_dirs().items():
+        c.bind(d, f"{SANDBOX_CODE}/{name}")
     if submission_dir is not None and submission_dir.is_dir():
         c.bind(submission_dir, SUBMISSION)
     a += ["--remount-ro", "/", "--chdir", WORK, "--clearenv"]
