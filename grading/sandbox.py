@@ -263,7 +263,9 @@ _PROBE = ("import os, socket, sys\n"
           "sb.drop_privileges(int(sys.argv[2]) if sys.argv[2] != '-' else None)\n"
           "assert os.getuid() != 0, 'still root'\n"
           "assert os.getpid() < 10, 'not in its own PID namespace'\n"
-          "assert not os.path.exists(sys.argv[1]), 'the course folder is visible'\n"
+          "seen = set(os.listdir(sys.argv[1])) if os.path.isdir(sys.argv[1]) else set()\n"
+          "extra = sorted(seen - set(filter(None, sys.argv[3].split('/'))))\n"
+          "assert not extra, f'the course folder is visible: {extra[:5]}'\n"
           "s = socket.socket()\n"
           "s.settimeout(1)\n"
           "try:\n    s.connect(('1.1.1.1', 53))\nexcept OSError:\n    pass\n"
@@ -281,8 +283,14 @@ def probe(limits: Limits) -> tuple[bool, str, str | None]:
     if bwrap is None:
         return False, f"`bwrap` not found (install the package {PACKAGE})", None
     uid = pick_uid(set())
+    # Inside, the course folder may exist only as the way to a Python environment kept in it (a
+    # .venv in the checkout is bound read-only); nothing else of the course may be there.
+    root = Path(os.getcwd()).resolve()
+    allowed = "/".join(sorted({d.relative_to(root).parts[0] for d in _python_dirs()
+                               if root in d.parents}))
     # the same set-up as a worker's; the program is told the uid to drop to (a worker gets --uid)
-    cmd = bwrap_command(bwrap, [sys.executable, "-c", _PROBE, os.getcwd(), str(uid) if uid is not None else "-"],
+    cmd = bwrap_command(bwrap, [sys.executable, "-c", _PROBE, str(root), str(uid) if uid is not None else "-",
+                                allowed],
                         submission_dir=None, limits=limits, env=sandbox_env(dict(os.environ)), uid=uid,
                         pass_uid=False)
     try:
