@@ -1,0 +1,214 @@
+"""The course in a real browser: JupyterLab with nbgrader's extensions, driven by Playwright on
+Debian's chromium (never a downloaded browser), as a student and as an instructor would use it.
+
+1. A student opens an assignment, runs all cells, sees a figure and the first unanswered exercise
+   fail, types an answer into the editor, saves, and presses Validate: the dialog lists the failing
+   cells, and the typed exercise is no longer one of them; a completed notebook validates.
+2. A student fetches a released assignment and submits it from the Assignments panel; the
+   instructor collects exactly that file.
+3. The instructor's formgrader lists a class graded by ``python -m grading grade`` with the scores
+   the gradebook holds.
+
+Each test starts its own lab (tests/browser_util.py) on a temporary copy of the course, with a
+private HOME and Jupyter folders. Screenshots of every step are kept in
+tests/browser_screenshots/<test>/ when a step fails (the error names the folder).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from browser_util import CHROMIUM, CHROMIUM_ARGS, SHOTS, Lab, Steps, private_env, run, sync_playwright_or_skip
+from conftest import NOTEBOOKS, SOLUTIONS, copy_course
+
+from grading import assemble as asm
+
+AID = "07_beyond_batchnorm"  # the fastest assignment to run (a few seconds)
+TYPED = "layernorm_forward"  # the exercise whose answer the student types
+COURSE_ID = "normalization"
+UI_TIMEOUT = 30_000  # ms for the page to react to a click
+RUN_TIMEOUT = 120_000  # ms for a notebook to run (Run All, Validate)
+
+
+class Browser:
+    """What a browser test needs: ``start(root, cwd)`` opens a lab and returns its page;
+    ``step(name)`` wraps each step (screenshot after it, kept with the server log if it fails)."""
+
+    def __init__(self, pw, steps: Steps, tmp: Path):
+        self.steps, self.tmp, self.labs = steps, tmp, []
+        self.browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        self.page = None
+
+    def step(self, name: str):
+        return self.steps.step(name)
+
+    def start(self, root: Path, cwd: Path | None = None, path: str = "lab") -> "Page":  # noqa: F821
+        n = len(self.labs)
+        lab = Lab(root, cwd or root, self.tmp / f"lab-home-{n}", self.tmp / f"lab-{n}.log")
+        self.labs.append(lab)
+        self.steps.lab = lab
+        lab.start()
+        context = self.browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.set_default_timeout(UI_TIMEOUT)
+        self.page = self.steps.page = context.new_page()
+        self.page.goto(lab.url(path))
+        return self.page
+
+    def close(self):
+        try:
+            self.browser.close()
+        finally:
+            for lab in self.labs:
+                lab.stop()
+
+
+@pytest.fixture
+def browser(request, tmp_path):
+    """A chromium for the test; every lab it started is stopped at the end, pass or fail."""
+    sync_playwright = sync_playwright_or_skip()
+    steps = Steps(SHOTS / request.node.name)
+    with sync_playwright() as pw:
+        ui = Browser(pw, steps, tmp_path)
+        try:
+            yield ui
+        finally:
+            ui.close()
+    if not steps.failed and not os.environ.get("KEEP_BROWSER_SCREENSHOTS"):
+        shutil.rmtree(steps.folder, ignore_errors=True)
+
+
+# --- JupyterLab, as a person uses it ----------------------------------------------------------------
+
+def open_notebook(page, lab: Lab, relpath: str):
+    page.goto(lab.url(f"lab/tree/{relpath}?reset"))
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=60_000)
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+
+
+def menu(page, top: str, item: str):
+    page.locator(".lm-MenuBar-itemLabel", has_text=top).first.click()
+    page.locator(".lm-Menu-itemLabel").get_by_text(item, exact=True).first.click()
+
+
+def wait_until_idle(page, timeout: int = RUN_TIMEOUT):
+    """The kernel is idle and no cell waits to run ([*])."""
+    page.wait_for_function(
+        """() => document.querySelector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator")
+                  ?.dataset.status === "idle"
+             && ![...document.querySelectorAll(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputPrompt")]
+                   .some(p => p.textContent.includes("*"))""", timeout=timeout)
+
+
+def save(page, lab: Lab, relpath: str):
+    page.keyboard.press("Control+s")
+    page.wait_for_selector(".jp-mod-current.jp-mod-dirty", state="detached", timeout=UI_TIMEOUT)
+
+
+def validate(page) -> dict:
+    """Press the toolbar's Validate button; return what its dialog shows, then close it."""
+    page.locator(".jp-NotebookPanel-toolbar .jp-ToolbarButtonComponent-label", has_text="Validate").first.click()
+    dialog = page.locator(".jp-Dialog").filter(has_text="Validation Results")
+    dialog.wait_for(timeout=RUN_TIMEOUT)
+    body = dialog.locator(".jp-Dialog-body")
+    result = {
+        "text": body.inner_text(),
+        # the dialog's body is nbgrader's result element, classed by the outcome
+        "success": body.evaluate("b => b.matches('.validation-success, :has(.validation-success)')"),
+        "failed": body.evaluate("b => b.matches('.validation-failed, :has(.validation-failed)')"),
+        # each failing cell: a paragraph "The following cell failed:", then its source, then its error
+        "failed_sources": body.evaluate("""b => [...b.querySelectorAll("p")]
+            .filter(p => p.innerText.trim() === "The following cell failed:")
+            .map(p => p.parentElement.nextElementSibling?.innerText ?? "")"""),
+    }
+    dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
+    dialog.wait_for(state="detached")
+    return result
+
+
+# --- notebooks ----------------------------------------------------------------------------------------
+
+def solution_cells(aid: str) -> dict[str, str]:
+    """grade_id -> the solution's answer cell without the solution markers."""
+    nb = nbformat.read(str(SOLUTIONS / aid / f"{aid}.ipynb"), as_version=4)
+    return {asm.grade_id(c): "\n".join(line for line in c.source.splitlines()
+                                       if asm.SOLUTION_BEGIN not in line and asm.SOLUTION_END not in line)
+            for c in nb.cells if asm.cell_kind(c) == "solution"}
+
+
+def completed_release(aid: str):
+    """The student's notebook with every answer cell filled in from the solution."""
+    nb = nbformat.read(str(NOTEBOOKS / aid / f"{aid}.ipynb"), as_version=4)
+    answers = solution_cells(aid)
+    for cell in nb.cells:
+        if asm.cell_kind(cell) == "solution":
+            cell.source = answers[asm.grade_id(cell)]
+    return nb
+
+
+def test_student_runs_types_saves_and_validates(browser, tmp_path):
+    """Run All shows a figure and stops at the first unanswered exercise; Validate lists the
+    failing test cells (not the one just answered in the editor) and passes a completed notebook."""
+    course = copy_course(tmp_path / "course", [AID])
+    shutil.copytree(NOTEBOOKS / AID, course / "notebooks" / AID)
+    blank_rel = f"notebooks/{AID}/{AID}.ipynb"
+    done_rel = f"notebooks/{AID}/{AID}_completed.ipynb"
+    nbformat.write(completed_release(AID), str(course / done_rel))
+    release = nbformat.read(str(NOTEBOOKS / AID / f"{AID}.ipynb"), as_version=4)
+    tests = [c for c in release.cells if asm.cell_kind(c) == "test" and "assert" in c.source]  # visible tests
+    answer = solution_cells(AID)[TYPED]
+
+    with browser.step("start lab"):
+        page = browser.start(course, course)
+        lab = browser.labs[-1]
+    with browser.step("open the blank notebook"):
+        open_notebook(page, lab, blank_rel)
+    with browser.step("run all cells"):
+        menu(page, "Run", "Run All Cells")
+        page.wait_for_selector(".jp-OutputArea-output:has-text('NotImplementedError')", timeout=RUN_TIMEOUT)
+        wait_until_idle(page)
+        images = page.evaluate("""() => [...document.querySelectorAll('.jp-OutputArea-output img')]
+                                         .map(i => [i.complete, i.naturalWidth, i.naturalHeight])""")
+        assert any(ok and w > 100 and h > 100 for ok, w, h in images), (
+            f"Run All: expected a rendered figure (an <img> over 100x100 px in an output area) before the first "
+            f"exercise; the page shows {len(images)} images: {images}")
+        errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        first_error = page.locator(".jp-Cell:has(.jp-OutputArea-output:has-text('NotImplementedError'))").first
+        assert f'"""{TYPED}' in first_error.locator(".jp-InputArea").inner_text(), (
+            f"Run All should stop at the visible test of {TYPED} (the first unanswered exercise); the first "
+            f"NotImplementedError is under:\n{first_error.locator('.jp-InputArea').inner_text()[:300]}"
+            f"\n({errors.count()} stderr outputs)")
+    with browser.step("validate the blank notebook"):
+        blank = validate(page)
+        assert blank["failed"] and not blank["success"], (
+            f"Validate on the blank notebook should list failing cells; the dialog says:\n{blank['text'][:1500]}")
+        named = [t for t in tests if any(t.source.splitlines()[0] in s for s in blank["failed_sources"])]
+        assert len(named) == len(tests), (
+            f"Validate on the blank notebook lists {len(blank['failed_sources'])} failing cells, {len(named)} of the "
+            f"{len(tests)} visible test cells; missing: "
+            f"{[t.source.splitlines()[0][:60] for t in tests if t not in named]}")
+    with browser.step(f"type the answer to {TYPED} and save"):
+        cell = page.locator(f".jp-CodeCell:has(.cm-content:has-text('def {TYPED}('))").first
+        cell.locator(".cm-content").click()
+        page.keyboard.press("Control+a")
+        page.keyboard.insert_text(answer)
+        save(page, lab, blank_rel)
+        saved = nbformat.read(str(course / blank_rel), as_version=4)
+        saved_src = next(c.source for c in saved.cells if asm.grade_id(c) == TYPED)
+        assert saved_src == answer, (
+            f"the saved notebook's {TYPED} cell differs from what was typed:\n--- saved\n{saved_src}\n--- typed\n{answer}")
+    with browser.step("validate with one answer"):
+        one = validate(page)
+        still = [s for s in one["failed_sources"] if s.startswith(f'"""{TYPED}:')]
+        assert one["failed"] and not still and len(one["failed_sources"]) == len(blank["failed_sources"]) - 1, (
+            f"after answering {TYPED}, Validate should list {len(blank['failed_sources']) - 1} failing cells and not "
+            f"{TYPED}'s test; it lists {len(one['failed_sources'])}: {[s.splitlines()[0][:60] for s in one['failed_sources']]}")
+    with browser.step("validate the completed notebook"):
+        open_notebook(page, lab, done_rel)
+        done = validate(page)
+        assert done["success"] and "Success! Your notebook passes all the tests." in done["text"], (
+            f"Validate on the notebook completed from the solution should succeed; the dialog says:\n{done['text'][:2000]}")
