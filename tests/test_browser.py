@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from browser_util import CHROMIUM, CHROMIUM_ARGS, SHOTS, Lab, Steps, private_env, run, sync_playwright_or_skip
+from browser_util import BIN, CHROMIUM, CHROMIUM_ARGS, SHOTS, Lab, Steps, private_env, run, sync_playwright_or_skip
 from conftest import NOTEBOOKS, SOLUTIONS, copy_course
 
 from grading import assemble as asm
@@ -212,3 +212,63 @@ def test_student_runs_types_saves_and_validates(browser, tmp_path):
         done = validate(page)
         assert done["success"] and "Success! Your notebook passes all the tests." in done["text"], (
             f"Validate on the notebook completed from the solution should succeed; the dialog says:\n{done['text'][:2000]}")
+
+
+def exchange_config(exchange: Path) -> str:
+    return f"\nc.Exchange.root = {str(exchange)!r}\nc.CourseDirectory.course_id = {COURSE_ID!r}\n"
+
+
+def test_student_fetches_and_submits_from_the_assignments_panel(browser, tmp_path):
+    """Released by the instructor, fetched and submitted in the Assignments panel, collected by the
+    instructor: the collected notebook is byte for byte the one the student had when submitting."""
+    from nbgrader.utils import get_username  # the exchange names the student after the OS user
+
+    exchange, student_home = tmp_path / "exchange", tmp_path / "student"
+    course = copy_course(tmp_path / "course", [AID])
+    shutil.copytree(NOTEBOOKS / AID, course / "notebooks" / AID)
+    with (course / "nbgrader_config.py").open("a") as fh:
+        fh.write(exchange_config(exchange))
+    student_home.mkdir()
+    (student_home / "nbgrader_config.py").write_text("c = get_config()  # noqa: F821\n" + exchange_config(exchange))
+    env = private_env(tmp_path / "instructor-home")
+    nbgrader = str(BIN / "nbgrader")
+    fetched = student_home / AID / f"{AID}.ipynb"
+    student = get_username()
+
+    with browser.step("release as the instructor"):
+        run([nbgrader, "release_assignment", AID], cwd=course, env=env)
+        assert (exchange / COURSE_ID / "outbound" / AID / f"{AID}.ipynb").is_file(), (
+            f"release_assignment put no {AID}.ipynb into {exchange / COURSE_ID / 'outbound' / AID}")
+    with browser.step("open the Assignments panel"):
+        page = browser.start(student_home)
+        menu(page, "Nbgrader", "Assignment List")
+        released = page.locator("#released_assignments_list .list_item", has_text=AID)
+        released.wait_for()
+    with browser.step("fetch"):
+        released.locator("button", has_text="Fetch").click()
+        item = page.locator("#fetched_assignments_list .list_item", has_text=AID).first
+        item.wait_for()
+        assert fetched.is_file(), f"after Fetch the panel lists {AID} as downloaded, but {fetched} does not exist"
+        assert fetched.read_bytes() == (NOTEBOOKS / AID / f"{AID}.ipynb").read_bytes(), (
+            f"the fetched {fetched} differs from the released notebooks/{AID}/{AID}.ipynb")
+    # the student works on the notebook (scenario 1 does that in the editor); here the file changes on disk
+    nb = nbformat.read(str(fetched), as_version=4)
+    cell = next(c for c in nb.cells if asm.grade_id(c) == TYPED)
+    cell.source = solution_cells(AID)[TYPED]
+    nbformat.write(nb, str(fetched))
+    with browser.step("submit"):
+        item.locator("button", has_text="Submit").click()
+        submitted = page.locator("#submitted_assignments_list .list_item", has_text=AID).first
+        submitted.wait_for()
+        inbound = list((exchange / COURSE_ID / "inbound").glob(f"{student}+{AID}+*"))
+        assert len(inbound) == 1, (
+            f"after Submit the exchange's inbound should hold one submission {student}+{AID}+<time>; it holds "
+            f"{sorted(p.name for p in (exchange / COURSE_ID / 'inbound').iterdir())}")
+    with browser.step("collect as the instructor"):
+        run([nbgrader, "collect", AID], cwd=course, env=env)
+        collected = course / "submitted" / student / AID / f"{AID}.ipynb"
+        assert collected.is_file(), (
+            f"nbgrader collect wrote no {collected.relative_to(course)}; submitted/ holds "
+            f"{sorted(str(p.relative_to(course)) for p in (course / 'submitted').rglob('*'))}")
+        assert collected.read_bytes() == fetched.read_bytes(), (
+            f"the collected {collected.relative_to(course)} differs from the student's {fetched.relative_to(tmp_path)}")
