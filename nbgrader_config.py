@@ -17,6 +17,24 @@ c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 
+# nbgrader's exchange (README "Running the class"): students fetch and submit with this course id.
+# The exchange folder is nbgrader's default, /srv/nbgrader/exchange; on a shared server it must exist
+# and be writable by everyone (`mkdir -p /srv/nbgrader/exchange && chmod 777 /srv/nbgrader/exchange`).
+# Elsewhere, set it here and in each student's nbgrader_config.py, e.g.:
+#   c.Exchange.root = "/srv/nbgrader/exchange"
+c.CourseDirectory.course_id = "normalization-course"
+
+# Feedback never shows hidden-test code, whichever command writes it: `python -m grading grade`
+# writes its own scrubbed feedback, and nbgrader's `generate_feedback` (which would otherwise render
+# every hidden test's code, and the lines a failing one quotes) runs HideHiddenTests after reading
+# the grades. `nbgrader release_feedback` then hands out only such pages. Named as strings so that
+# loading this file imports nothing.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "grading.nbgrader_feedback.HideHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
 # A single cell may run at most this long (seconds) when nbgrader executes a notebook
 # (validate, autograde). Whole notebooks take well under 30 s; the margin is for slow laptops.
 c.ExecutePreprocessor.timeout = 120

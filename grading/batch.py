@@ -29,7 +29,7 @@ import nbformat
 from . import assemble as asm
 from . import sandbox as sb
 from .config import ConfigError, Settings
-from .feedback import write_feedback
+from .feedback import copy_exchange_stamps, write_feedback
 from .store import Store, export_csv
 from .worker import STATUSES, empty_result, file_sha256, submission_timestamp
 
@@ -314,6 +314,7 @@ def grade_class(settings: Settings, assignments=None, students=None, *, log=prin
                     workdir.mkdir(parents=True, exist_ok=True)
                     nbformat.write(nb, str(workdir / f"{job['assignment']}.ipynb"))
                 write_feedback(result, nb, Path(job["feedback_dir"]), secret)
+                copy_exchange_stamps(Path(job["submission"]).parent, Path(job["workdir"]), Path(job["feedback_dir"]))
                 with lock:
                     store.record(result, run_id)
                 results.append(result)

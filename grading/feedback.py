@@ -3,8 +3,10 @@
 nbgrader's feedback is the graded notebook itself, so hidden tests appear in it, and a failing
 hidden test's traceback quotes its lines. Here the feedback is written from the grading result:
 
-* ``feedback.html`` -- status, score, and per exercise each test with passed / failed, the points
-  and the message (for hidden tests only the exception's type and message, scrubbed);
+* ``<assignment>.html`` -- status, score, and per exercise each test with passed / failed, the points
+  and the message (for hidden tests only the exception's type and message, scrubbed). The name is
+  nbgrader's (the notebook's name), so ``nbgrader release_feedback`` distributes this page;
+* ``feedback.json`` -- the same as data;
 * ``<assignment>.ipynb`` -- the student's executed notebook, in which each hidden test cell shows
   only its one-line docstring and its verdict, and every output is scrubbed of hidden-test lines.
 """
@@ -14,6 +16,8 @@ from __future__ import annotations
 import copy
 import html
 import json
+import re
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -22,17 +26,24 @@ MIN_SECRET_LEN = 8
 REDACTED = "[hidden test code]"
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
 def scrub(text: str, secret_lines) -> str:
-    """Replace every hidden-test line occurring in ``text`` (longest first) by a placeholder."""
+    """Replace every hidden-test line occurring in ``text`` (longest first) by a placeholder.
+
+    Terminal colour codes are removed first: IPython colours a traceback token by token, which would
+    split a quoted line into pieces that no longer match it."""
     if not text:
         return text
+    text = _ANSI.sub("", text)
     for line in sorted({s for s in secret_lines if len(s) >= MIN_SECRET_LEN}, key=len, reverse=True):
         if line in text:
             text = text.replace(line, REDACTED)
     return text
 
 
-def _scrub_output(out, secret_lines):
+def scrub_output(out, secret_lines):
     out = copy.deepcopy(out)
     if "text" in out:
         out["text"] = scrub(out["text"], secret_lines)
@@ -63,7 +74,7 @@ def student_notebook(graded_nb, result: dict, secret_lines):
                 text += f"\n{test['message']}"
             cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text + "\n")]
         elif cell.get("cell_type") == "code":
-            cell.outputs = [_scrub_output(o, secret_lines) for o in cell.outputs]
+            cell.outputs = [scrub_output(o, secret_lines) for o in cell.outputs]
     return nb
 
 
@@ -98,7 +109,21 @@ def write_feedback(result: dict, graded_nb, folder: Path, secret_lines) -> None:
     public = {k: v for k, v in result.items() if k != "submission_sha256"}
     public["notes"] = [scrub(n, secret_lines) for n in result["notes"]]
     public["tests"] = [{**t, "message": scrub(t["message"], secret_lines)} for t in result["tests"]]
-    (folder / "feedback.html").write_text(render_html(public), encoding="utf-8")
+    (folder / f"{result['assignment']}.html").write_text(render_html(public), encoding="utf-8")
     (folder / "feedback.json").write_text(json.dumps(public, indent=1), encoding="utf-8")
     if graded_nb is not None:
         nbformat.write(student_notebook(graded_nb, public, secret_lines), str(folder / f"{result['assignment']}.ipynb"))
+
+
+# What nbgrader's exchange needs next to a feedback page (release_feedback reads both) and next to an
+# autograded notebook (generate_feedback copies them on). Small text files; nothing else is copied.
+EXCHANGE_STAMPS = ("timestamp.txt", "submission_secret.txt")
+
+
+def copy_exchange_stamps(submission_folder: Path, *dests: Path) -> None:
+    for name in EXCHANGE_STAMPS:
+        src = Path(submission_folder) / name
+        if src.is_file() and not src.is_symlink() and src.stat().st_size <= 4096:
+            for dest in dests:
+                Path(dest).mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(src, Path(dest) / name)

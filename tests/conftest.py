@@ -42,13 +42,14 @@ def read_nb(path: Path):
     return nbformat.read(str(path), as_version=nbformat.NO_CONVERT)
 
 
-def nbgrader(*args: str, cwd: Path, timeout: float = 900) -> subprocess.CompletedProcess:
-    """Run the nbgrader of this environment in ``cwd``; raise with its output if it fails."""
+def nbgrader(*args: str, cwd: Path, timeout: float = 900, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the nbgrader of this environment in ``cwd`` (``env``: extra variables, e.g. a student's
+    HOME); raise with its output if it fails."""
     bindir = Path(sys.executable).parent
     exe = bindir / "nbgrader"
     cmd = [str(exe) if exe.exists() else "nbgrader", *args]
     # nbgrader runs `alembic` (gradebook migrations) through PATH: put this environment's bin first.
-    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {**os.environ, **(env or {}), "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
         raise AssertionError(

@@ -132,7 +132,7 @@ def check_feedback_reports_hidden_tests_but_never_their_code(graded):
     hidden = [t for t in blank["tests"] if t["hidden"]]
     assert len(hidden) == 5 and not any(t["passed"] for t in hidden)
     assert all("NotImplementedError" in t["message"] for t in hidden), [t["message"] for t in hidden]
-    assert (course / "feedback" / "perfect" / TOY_ID / "feedback.html").is_file()
+    assert (course / "feedback" / "perfect" / TOY_ID / f"{TOY_ID}.html").is_file()
     nb = nbformat.read(str(course / "feedback" / "perfect" / TOY_ID / f"{TOY_ID}.ipynb"), as_version=4)
     shown = [c for c in nb.cells if "Hidden tests: their code is not shown" in c.source]
     assert len(shown) == 5, "each hidden test cell is shown as its docstring and its verdict"
