@@ -4,9 +4,13 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-# Any torch >= 2.4 works (07 uses torch.nn.functional.rms_norm). The default pin installs the CPU wheel that these machines serve locally;
-# elsewhere choose your own, e.g.  make lab TORCH="torch"  (or a CUDA/CPU build from your index).
+# PyTorch, any torch >= 2.4 (07 uses torch.nn.functional.rms_norm). The default pin installs the CPU wheel
+# that these machines serve locally. TORCH=cpu: the newest CPU-only build from PyTorch's index (about 200 MB);
+# any other value is a pip requirement, e.g. TORCH=torch (PyPI's build: CUDA on Linux, several GB).
+# The student bundle's Makefile (grading/bundle.py) takes the same values; its default is cpu on Linux.
 TORCH  ?= torch==2.13.0
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
+TORCH_PIP = $(if $(filter cpu,$(TORCH)),torch --index-url $(TORCH_CPU_INDEX),"$(TORCH)")
 STAMP  := $(VENV)/.installed
 # Tools started from here (nbgrader calls `alembic`, Jupyter finds its kernel) come from the venv.
 export PATH := $(abspath $(BIN)):$(PATH)
@@ -18,7 +22,7 @@ JOBS   ?= 2
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install "$(TORCH)"
+	$(BIN)/python -m pip install $(TORCH_PIP)
 	$(BIN)/python -m pip install -e ".[test]"
 	touch $(STAMP)
 
