@@ -4,7 +4,8 @@ driven by Playwright, and screenshots of every step that are kept when a step fa
 ``Lab`` runs ``jupyter lab`` on a free loopback port with a random token, a given root folder and
 working folder (nbgrader's server extensions read ``nbgrader_config.py`` from the working folder),
 and a private HOME and Jupyter/IPython folders, so nothing of the user's settings or workspaces
-leaks in; it waits for ``/api/status`` and kills the server's whole process group when stopped.
+leaks in; it waits for ``/api/status``, and when stopped it ends the server and every process the
+server started (kernels included).
 ``Steps`` takes a screenshot after each named step into a folder of its own; a step that raises
 saves one more, with the server log, and the error names that folder.
 """
@@ -146,10 +147,23 @@ class Lab:
     def log_tail(self, chars: int = 4000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.is_file() else "(no log)"
 
+    def descendants(self) -> list[int]:
+        """Process ids started by the server, however deep (kernels run in sessions of their own)."""
+        found, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            for children in Path(f"/proc/{pid}/task").glob("*/children"):
+                with contextlib.suppress(OSError):
+                    kids = [int(k) for k in children.read_text().split()]
+                    found += kids
+                    todo += kids
+        return found
+
     def stop(self):
-        """Kill the server and every kernel it started (one process group)."""
+        """Stop the server (it shuts its kernels down), then kill whatever it started that is left."""
         if self.proc is None or self.proc.poll() is not None:
             return
+        started = self.descendants()
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGTERM)
         try:
@@ -158,9 +172,9 @@ class Lab:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
-        # kernels are in the server's session; make sure none outlives it
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
+        for pid in started:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
 
 
 class Steps:

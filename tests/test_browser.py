@@ -16,8 +16,10 @@ tests/browser_screenshots/<test>/ when a step fails (the error names the folder)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import nbformat
@@ -47,7 +49,7 @@ class Browser:
     def step(self, name: str):
         return self.steps.step(name)
 
-    def start(self, root: Path, cwd: Path | None = None, path: str = "lab") -> "Page":  # noqa: F821
+    def start(self, root: Path, cwd: Path | None = None, path: str = "lab"):
         n = len(self.labs)
         lab = Lab(root, cwd or root, self.tmp / f"lab-home-{n}", self.tmp / f"lab-{n}.log")
         self.labs.append(lab)
@@ -80,6 +82,8 @@ def browser(request, tmp_path):
             ui.close()
     if not steps.failed and not os.environ.get("KEEP_BROWSER_SCREENSHOTS"):
         shutil.rmtree(steps.folder, ignore_errors=True)
+        with contextlib.suppress(OSError):  # the parent too, unless another test left a folder in it
+            SHOTS.rmdir()
 
 
 # --- JupyterLab, as a person uses it ----------------------------------------------------------------
@@ -104,7 +108,7 @@ def wait_until_idle(page, timeout: int = RUN_TIMEOUT):
                    .some(p => p.textContent.includes("*"))""", timeout=timeout)
 
 
-def save(page, lab: Lab, relpath: str):
+def save(page):
     page.keyboard.press("Control+s")
     page.wait_for_selector(".jp-mod-current.jp-mod-dirty", state="detached", timeout=UI_TIMEOUT)
 
@@ -196,7 +200,7 @@ def test_student_runs_types_saves_and_validates(browser, tmp_path):
         cell.locator(".cm-content").click()
         page.keyboard.press("Control+a")
         page.keyboard.insert_text(answer)
-        save(page, lab, blank_rel)
+        save(page)
         saved = nbformat.read(str(course / blank_rel), as_version=4)
         saved_src = next(c.source for c in saved.cells if asm.grade_id(c) == TYPED)
         assert saved_src == answer, (
@@ -272,3 +276,71 @@ def test_student_fetches_and_submits_from_the_assignments_panel(browser, tmp_pat
             f"{sorted(str(p.relative_to(course)) for p in (course / 'submitted').rglob('*'))}")
         assert collected.read_bytes() == fetched.read_bytes(), (
             f"the collected {collected.relative_to(course)} differs from the student's {fetched.relative_to(tmp_path)}")
+
+
+CLASS = {"perfect": True, "blank": True, "partial": False}  # student -> collected (timestamp.txt) or copied by hand
+
+
+def formgrader_rows(frame) -> dict[str, dict]:
+    """Manage Submissions, as shown: student id -> its status and score texts."""
+    frame.locator("#main-table tr td.student-id").first.wait_for()
+    rows = frame.locator("#main-table tr").evaluate_all("""rows => rows.map(r => ({
+        student: r.querySelector('td.student-id')?.innerText.trim(),
+        status: r.querySelector('td.status')?.innerText.trim(),
+        score: r.querySelector('td.score')?.innerText.trim()}))""")
+    return {r["student"]: r for r in rows}
+
+
+def test_formgrader_shows_the_scores_of_the_graded_class(browser, tmp_path):
+    """A demo class graded by ``python -m grading grade``: the formgrader opened from the Nbgrader
+    menu lists every submission as graded, with the score the gradebook holds, whether the
+    submission was collected by nbgrader (timestamp.txt) or copied into submitted/ by hand."""
+    from nbgrader.api import Gradebook
+
+    course = copy_course(tmp_path / "course", [AID])
+    env = private_env(tmp_path / "instructor-home")
+    grading = [sys.executable, "-m", "grading", "--root", str(course)]
+    with browser.step("grade a demo class"):
+        run([*grading, "demo", AID], cwd=course, env=env)
+        for folder in (course / "submitted").iterdir():
+            if folder.name not in CLASS:
+                shutil.rmtree(folder)
+            elif CLASS[folder.name]:  # what `nbgrader collect` leaves next to the notebook
+                (folder / AID / "timestamp.txt").write_text("2026-01-15 09:30:00.000000 UTC")
+        proc = run([*grading, "grade", "-a", AID], cwd=course, env=env)
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+            expected = {s: (gb.find_submission(AID, s).score, gb.find_submission(AID, s).max_score) for s in CLASS}
+        assert expected["perfect"][0] == expected["perfect"][1] > expected["partial"][0] > expected["blank"][0] == 0, (
+            f"the gradebook should hold full marks for perfect, fewer for partial, 0 for blank; it holds {expected}"
+            f"\n{proc.stdout[-2000:]}")
+    with browser.step("open the formgrader"):
+        page = browser.start(course)
+        page.locator(".lm-MenuBar-itemLabel").first.wait_for()
+        menu(page, "Nbgrader", "Formgrader")
+        frame = page.frame_locator(".jp-MainAreaWidget iframe")
+        row = frame.locator("tr", has=frame.locator("td a", has_text=AID))
+        row.wait_for()
+        count = row.locator("td.num-submissions").inner_text().strip()
+        assert count == str(len(CLASS)), f"Manage Assignments lists {count!r} submissions of {AID}; expected {len(CLASS)}"
+    with browser.step("open the submissions"):
+        row.locator("td.num-submissions a").click()
+        shown = formgrader_rows(frame)
+        problems, known = [], []
+        for student, (score, max_score) in expected.items():
+            want = f"{round(score, 2):g} / {round(max_score, 2):g}"
+            got = shown.get(student)
+            if got is None or (got["status"], got["score"]) == ("graded", want):
+                continue
+            how = "collected" if CLASS[student] else "copied by hand"
+            line = (f"{student} ({how}): shows status {got['status']!r}, score {got['score']!r}; "
+                    f"the gradebook holds {want}")
+            # grading records the notebook's mtime as the submission time when there is no timestamp.txt;
+            # formgrader then finds it differs from the (absent) timestamp.txt and shows "needs autograding"
+            (known if not CLASS[student] and got["status"] == "needs autograding" else problems).append(line)
+        assert sorted(shown) == sorted(CLASS), f"the formgrader lists {sorted(shown)}; the class is {sorted(CLASS)}"
+        assert not problems, "Manage Submissions disagrees with the gradebook:\n" + "\n".join(problems + known)
+    if known:
+        pytest.xfail("known: a submission copied into submitted/ by hand (no timestamp.txt) gets its file's mtime as "
+                     "nbgrader's submission timestamp from `grading grade`, so formgrader shows it as not "
+                     "autograded (grading/worker.py submission_timestamp should return no time without "
+                     "timestamp.txt, as nbgrader's autograde does):\n" + "\n".join(known))
