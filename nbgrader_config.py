@@ -24,6 +24,11 @@ c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 #   c.Exchange.root = "/srv/nbgrader/exchange"
 c.CourseDirectory.course_id = "normalization-course"
 
+# An LMS download (README "Collecting from Canvas or Moodle"): put the zip in
+# downloaded/<id>/archive/ and run `nbgrader zip_collect <id>`; this collector reads Canvas's and
+# Moodle's file names and files each notebook as submitted/<LMS student id>/<id>/<id>.ipynb.
+c.ZipCollectApp.collector_plugin = "grading.lms.LmsCollector"
+
 # Feedback never shows hidden-test code, whichever command writes it: `python -m grading grade`
 # writes its own scrubbed feedback, and nbgrader's `generate_feedback` (which would otherwise render
 # every hidden test's code, and the lines a failing one quotes) runs HideHiddenTests after reading

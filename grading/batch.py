@@ -126,6 +126,22 @@ class _Reader(threading.Thread):
             self.done.set()
 
 
+def _staged(submission: Path, folder: Path) -> Path | None:
+    """A copy of the submitted notebook that the sandbox's own uid can read.
+
+    Files from an LMS zip or a strict umask may be readable by their owner only (zip entries without
+    permission bits unpack as 0600), which a sandboxed worker running under a uid of its own could
+    not open. The copy is read-only for everyone; the original is not touched."""
+    if not submission.is_file():
+        return None
+    folder.mkdir(mode=0o755)
+    os.chmod(folder, 0o755)
+    copy = folder / submission.name
+    shutil.copyfile(submission, copy)
+    os.chmod(copy, 0o444)
+    return folder
+
+
 def run_worker(job: dict, timeout: float, env: dict, tmp: Path, box: sb.Sandbox | None = None,
                limits: sb.Limits | None = None, max_result_bytes: int = 64 << 20, uid=None):
     """Run one worker process; always return (result, graded notebook or None).
@@ -150,7 +166,7 @@ def run_worker(job: dict, timeout: float, env: dict, tmp: Path, box: sb.Sandbox 
     cmd = None
     try:
         if sandboxed:
-            cmd = sb.bwrap_command(box.bwrap, argv, submission_dir=submission.parent if submission.parent.is_dir() else None,
+            cmd = sb.bwrap_command(box.bwrap, argv, submission_dir=_staged(submission, tmp / f"{key}.submission"),
                                    limits=limits, env=sb.sandbox_env(env), uid=uid)
             args = cmd.args
         else:
@@ -197,6 +213,7 @@ def run_worker(job: dict, timeout: float, env: dict, tmp: Path, box: sb.Sandbox 
     if sandboxed:
         log.done.wait(5)  # the sandbox is gone, and with it every writer of the log
     log.stop.set()  # without it, processes the submission left may hold the log open
+    shutil.rmtree(tmp / f"{key}.submission", ignore_errors=True)
     pid_file = tmp / f"{key}.kernel.pid"
     if not sandboxed and pid_file.is_file():  # kernels run in their own session: stop this one by pid
         try:

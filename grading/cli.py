@@ -4,7 +4,7 @@ Instructors (run from the course root, where nbgrader_config.py lives):
 
     grade   [-a ID ...] [-s STUDENT ...] [-j N] [--sandbox MODE]
                                                   grade submitted/ in parallel, record, export CSV
-    export                                        write the grades CSV from the gradebook
+    export  [--lms canvas|moodle|table]           write the grades CSV from the gradebook (or for an LMS)
     report  [-a ID ...]                           statistics as CSV, PNG figures and one HTML page
     bundle  [--out DIR]                           the folder handed to students
     demo    ID [--out DIR]                        a demo class in submitted/ (one student per kind)
@@ -59,6 +59,14 @@ def cmd_export(args) -> int:
     s = _settings(args)
     with Store(s.db_url) as store:
         rows = store.rows(args.assignment)
+    if args.lms:
+        from .lms import ROSTER, export_lms, read_roster
+
+        default = s.root / ("lms_grades" if args.lms == "moodle" else f"lms_grades_{args.lms}.csv")
+        written = export_lms(rows, args.lms, Path(args.out) if args.out else default, read_roster(s.root / ROSTER))
+        print(f"grades of {len({r['student'] for r in rows})} student(s) for {args.lms} written to "
+              + ", ".join(str(p) for p in written))
+        return 0
     out = export_csv(rows, Path(args.out) if args.out else s.root / s.grades_csv)
     print(f"{len(rows)} row(s) written to {out}")
     return 0
@@ -119,7 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="write the grades CSV from the gradebook")
     e.add_argument("-a", "--assignment", action="append")
     e.add_argument("--db-url")
-    e.add_argument("--out", help="CSV path (default: grades.csv in the course root)")
+    e.add_argument("--out", help="CSV path (default: grades.csv in the course root; for --lms moodle a folder)")
+    e.add_argument("--lms", choices=("canvas", "moodle", "table"),
+                   help="a CSV the LMS's gradebook imports: one column per assignment and the total "
+                        "(moodle: one grading worksheet per assignment); see README")
     e.set_defaults(func=cmd_export)
 
     r = sub.add_parser("report", help="per assignment and per exercise statistics (CSV, PNG, HTML)")
