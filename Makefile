@@ -54,7 +54,7 @@ site: $(STAMP)
 
 # --- grading (python -m grading; see README "Instructors: grading a class") ------------------------
 # make grade [A=<id>] [S=<student>] [J=<workers>]   grade submitted/ in parallel into the gradebook
-# make report | make export | make bundle           statistics, grades CSV, the student bundle
+# make report | make export [LMS=canvas|moodle|table] | make bundle   statistics, grades CSV, the student bundle
 # make check A=<id> [NB=path/to/notebook.ipynb]     students: run the visible tests of an assignment
 GRADING = $(BIN)/python -m grading
 
@@ -62,7 +62,7 @@ grade: $(STAMP)
 	$(GRADING) grade $(if $(A),-a $(A),) $(if $(S),-s $(S),) $(if $(J),-j $(J),)
 
 export: $(STAMP)
-	$(GRADING) export
+	$(GRADING) export $(if $(LMS),--lms $(LMS),)
 
 report: $(STAMP)
 	$(GRADING) report
