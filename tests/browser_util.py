@@ -113,7 +113,9 @@ class Lab:
     def _write_settings(self):
         cfg = Path(self.env["JUPYTER_CONFIG_DIR"])
         (cfg / "jupyter_server_config.json").write_text(json.dumps({
-            "LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}}))
+            # window.jupyterapp lets the tests wait on the kernel's state instead of on how it is drawn
+            "LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
+                       "expose_app_in_browser": True}}))
         for name, values in LAB_SETTINGS.items():
             plugin, _, file = name.rpartition("/")
             path = cfg / "lab" / "user-settings" / plugin / file

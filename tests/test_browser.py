@@ -88,24 +88,43 @@ def browser(request, tmp_path):
 
 # --- JupyterLab, as a person uses it ----------------------------------------------------------------
 
-def open_notebook(page, lab: Lab, relpath: str):
+# the notebook in front: its document loaded, its kernel connected, and whether the kernel is busy
+CURRENT_NOTEBOOK = """() => {
+    const panel = window.jupyterapp?.shell.currentWidget;
+    const kernel = panel?.sessionContext?.session?.kernel;
+    return panel?.context?.isReady && panel.content?.widgets ? {
+        path: panel.context.path, cells: panel.content.widgets.length,
+        kernel: kernel ? kernel.connectionStatus + "/" + kernel.status : "none",
+        queued: panel.content.widgets.filter(c => c.model.type === "code" && c.promptNode?.textContent.includes("*")).length,
+    } : null;
+}"""
+
+
+def notebook_state(page) -> dict | None:
+    return page.evaluate(CURRENT_NOTEBOOK)
+
+
+def wait_until_idle(page, relpath: str, timeout: int = RUN_TIMEOUT):
+    """The notebook ``relpath`` is in front, its kernel connected and idle, and no cell waits to run."""
+    try:
+        page.wait_for_function(f"""() => {{ const s = ({CURRENT_NOTEBOOK})();
+            return s && s.path === {relpath!r} && s.kernel === "connected/idle" && s.queued === 0; }}""",
+                               timeout=timeout)
+    except Exception as exc:
+        exc.add_note(f"waited {timeout / 1000:.0f} s for {relpath} with an idle kernel; the page shows {notebook_state(page)}")
+        raise
+
+
+def open_notebook(page, lab: Lab, relpath: str, cells: int):
     page.goto(lab.url(f"lab/tree/{relpath}?reset"))
-    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=60_000)
-    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    wait_until_idle(page, relpath, timeout=60_000)
+    state = notebook_state(page)
+    assert state["cells"] == cells, f"{relpath} opened with {state['cells']} cells; the file has {cells}"
 
 
 def menu(page, top: str, item: str):
     page.locator(".lm-MenuBar-itemLabel", has_text=top).first.click()
     page.locator(".lm-Menu-itemLabel").get_by_text(item, exact=True).first.click()
-
-
-def wait_until_idle(page, timeout: int = RUN_TIMEOUT):
-    """The kernel is idle and no cell waits to run ([*])."""
-    page.wait_for_function(
-        """() => document.querySelector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator")
-                  ?.dataset.status === "idle"
-             && ![...document.querySelectorAll(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputPrompt")]
-                   .some(p => p.textContent.includes("*"))""", timeout=timeout)
 
 
 def save(page):
@@ -170,11 +189,11 @@ def test_student_runs_types_saves_and_validates(browser, tmp_path):
         page = browser.start(course, course)
         lab = browser.labs[-1]
     with browser.step("open the blank notebook"):
-        open_notebook(page, lab, blank_rel)
+        open_notebook(page, lab, blank_rel, len(release.cells))
     with browser.step("run all cells"):
         menu(page, "Run", "Run All Cells")
         page.wait_for_selector(".jp-OutputArea-output:has-text('NotImplementedError')", timeout=RUN_TIMEOUT)
-        wait_until_idle(page)
+        wait_until_idle(page, blank_rel)
         images = page.evaluate("""() => [...document.querySelectorAll('.jp-OutputArea-output img')]
                                          .map(i => [i.complete, i.naturalWidth, i.naturalHeight])""")
         assert any(ok and w > 100 and h > 100 for ok, w, h in images), (
@@ -212,7 +231,7 @@ def test_student_runs_types_saves_and_validates(browser, tmp_path):
             f"after answering {TYPED}, Validate should list {len(blank['failed_sources']) - 1} failing cells and not "
             f"{TYPED}'s test; it lists {len(one['failed_sources'])}: {[s.splitlines()[0][:60] for s in one['failed_sources']]}")
     with browser.step("validate the completed notebook"):
-        open_notebook(page, lab, done_rel)
+        open_notebook(page, lab, done_rel, len(release.cells))
         done = validate(page)
         assert done["success"] and "Success! Your notebook passes all the tests." in done["text"], (
             f"Validate on the notebook completed from the solution should succeed; the dialog says:\n{done['text'][:2000]}")
