@@ -53,7 +53,7 @@ def sync_playwright_or_skip():
         from playwright.sync_api import sync_playwright
     except ImportError:
         sync_playwright = None
-    missing = [what for what, ok in (("Debian package chromium (/usr/bin/chromium)", CHROMIUM.is_file()),
+    missing = [what for what, ok in ((f"Debian package chromium ({CHROMIUM})", CHROMIUM.is_file()),
                                      ("Python package playwright", sync_playwright is not None)) if not ok]
     if missing:
         if os.environ.get("CI") == "true":
