@@ -65,15 +65,14 @@ def file_sha256(path: Path) -> str | None:
 
 
 def submission_timestamp(folder: Path, notebook: Path) -> str:
+    """When the student submitted: nbgrader's ``timestamp.txt`` (written by ``nbgrader collect``),
+    or "" when there is none, as nbgrader's own autograde records it. A file's modification time is
+    not a submission time (copying changes it), and recorded as one it makes formgrader list the
+    submission as newer than its grading, i.e. "needs autograding"."""
     stamp = folder / "timestamp.txt"
     if stamp.is_file():
-        text = stamp.read_text(errors="replace").strip()
-        if text:
-            return text[:64]
-    try:
-        return _dt.datetime.fromtimestamp(notebook.stat().st_mtime, _dt.timezone.utc).isoformat()
-    except OSError:
-        return ""
+        return stamp.read_text(errors="replace").strip()[:64]
+    return ""
 
 
 def empty_result(job: dict, status: str, note: str, source_nb=None) -> dict:
