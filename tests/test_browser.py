@@ -309,10 +309,8 @@ def formgrader_rows(frame) -> dict[str, dict]:
 def test_formgrader_shows_the_scores_of_the_graded_class(browser, tmp_path):
     """A demo class graded by ``python -m grading grade``: the formgrader opened from the Nbgrader
     menu lists every submission as graded, with the score the gradebook holds, whether the
-    submission was collected by nbgrader (timestamp.txt) or copied into submitted/ by hand.
-    Until `grading grade` stops recording a time for submissions without timestamp.txt, the one
-    copied by hand shows as "needs autograding": that exact disagreement makes the test xfail, any
-    other fails it, and once it is fixed the test passes."""
+    submission was collected by nbgrader (timestamp.txt) or copied into submitted/ by hand (a
+    submission time recorded for that one made formgrader list it as "needs autograding")."""
     from nbgrader.api import Gradebook
 
     course = copy_course(tmp_path / "course", [AID])
@@ -343,22 +341,14 @@ def test_formgrader_shows_the_scores_of_the_graded_class(browser, tmp_path):
     with browser.step("open the submissions"):
         row.locator("td.num-submissions a").click()
         shown = formgrader_rows(frame)
-        problems, known = [], []
+        problems = []
         for student, (score, max_score) in expected.items():
             want = f"{round(score, 2):g} / {round(max_score, 2):g}"
             got = shown.get(student)
             if got is None or (got["status"], got["score"]) == ("graded", want):
                 continue
             how = "collected" if CLASS[student] else "copied by hand"
-            line = (f"{student} ({how}): shows status {got['status']!r}, score {got['score']!r}; "
-                    f"the gradebook holds {want}")
-            # grading records the notebook's mtime as the submission time when there is no timestamp.txt;
-            # formgrader then finds it differs from the (absent) timestamp.txt and shows "needs autograding"
-            (known if not CLASS[student] and got["status"] == "needs autograding" else problems).append(line)
+            problems.append(f"{student} ({how}): shows status {got['status']!r}, score {got['score']!r}; "
+                            f"the gradebook holds {want}")
         assert sorted(shown) == sorted(CLASS), f"the formgrader lists {sorted(shown)}; the class is {sorted(CLASS)}"
-        assert not problems, "Manage Submissions disagrees with the gradebook:\n" + "\n".join(problems + known)
-    if known:
-        pytest.xfail("known: a submission copied into submitted/ by hand (no timestamp.txt) gets its file's mtime as "
-                     "nbgrader's submission timestamp from `grading grade`, so formgrader shows it as not "
-                     "autograded (grading/worker.py submission_timestamp should return no time without "
-                     "timestamp.txt, as nbgrader's autograde does):\n" + "\n".join(known))
+        assert not problems, "Manage Submissions disagrees with the gradebook:\n" + "\n".join(problems)
