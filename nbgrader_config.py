@@ -18,10 +18,10 @@ c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 
 # nbgrader's exchange (README "Running the class"): students fetch and submit with this course id.
-# The exchange folder is nbgrader's default, /srv/nbgrader/exchange; on a shared server it must exist
-# and be writable by everyone (`mkdir -p /srv/nbgrader/exchange && chmod 777 /srv/nbgrader/exchange`).
+# The exchange folder is nbgrader's default, /usr/local/share/nbgrader/exchange; on a shared server it must exist
+# and be writable by everyone (`mkdir -p /usr/local/share/nbgrader/exchange && chmod 777 /usr/local/share/nbgrader/exchange`).
 # Elsewhere, set it here and in each student's nbgrader_config.py, e.g.:
-#   c.Exchange.root = "/srv/nbgrader/exchange"
+#   c.Exchange.root = "/usr/local/share/nbgrader/exchange"
 c.CourseDirectory.course_id = "normalization-course"
 
 # An LMS download (README "Collecting from Canvas or Moodle"): put the zip in
