@@ -47,7 +47,8 @@ on a laptop CPU; no GPU is used.
 
 ## Set up and open the course
 
-You need Python 3.10 or newer, `make`, and access to PyPI (on Linux also to download.pytorch.org):
+You need Python 3.10 or newer, `make`, and access to PyPI (on Linux also to download.pytorch.org).
+On Windows, use WSL (then it is Linux) or conda (below).
 
 ```bash
 make lab        # first run: creates .venv and installs the course (a few minutes), then opens JupyterLab
@@ -57,19 +58,19 @@ make setup      # the same set-up, without opening JupyterLab
 PyTorch is the big download. On Linux, `make` installs the CPU-only build from PyTorch's own index
 (https://download.pytorch.org/whl/cpu, about 200 MB): PyPI's default PyTorch on Linux is the CUDA
 build, which brings about 15 NVIDIA packages (several GB) for a GPU this course never uses. On
-macOS and Windows, PyPI's PyTorch is CPU-only already, and `make` takes it from there. To choose,
-set `TORCH` on the first run: `make lab TORCH=cpu` (PyTorch's CPU-only index, any system),
-`make lab TORCH=torch` (PyPI's default build), or any pip requirement, e.g.
-`make lab TORCH="torch==2.5.1"`. Any PyTorch from 2.4 on works. `PYTHON=python3.12` chooses the
-interpreter and `VENV=path` the environment's folder; delete `.venv` to start over. As root (e.g.
-in a container), `make lab` passes `--allow-root` to Jupyter.
+macOS, PyPI's PyTorch is CPU-only already, and `make` takes it from there. To choose, set `TORCH`
+on the first run: `make lab TORCH=cpu` (PyTorch's CPU-only index, any system), `make lab
+TORCH=torch` (PyPI's default build), or any pip requirement, e.g. `make lab TORCH="torch==2.5.1"`.
+Any PyTorch from 2.4 on works. `PYTHON=python3.12` chooses the interpreter and `VENV=path` the
+environment's folder; delete `.venv` to start over. As root (e.g. in a container), `make lab`
+passes `--allow-root` to Jupyter.
 
 Conda users (the environment takes conda-forge's `pytorch-cpu`, CPU-only on every system):
 
 ```bash
 conda env create -f environment.yml && conda activate normalization-course
 python -m grading.bundle student-lab     # once: hides the instructor tools in this environment
-jupyter lab
+jupyter lab                              # from this folder (Validate reads nbgrader_config.py here)
 ```
 
 Both set-ups hide nbgrader's instructor tools (formgrader, create assignment) in their own
@@ -109,7 +110,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 # PyTorch, any torch >= 2.4. TORCH=cpu: the CPU-only build from PyTorch's index (about 200 MB); any other
 # value is a pip requirement, e.g. TORCH=torch (PyPI's build: CUDA on Linux, several GB) or TORCH="torch==2.5.1".
-# Default: cpu on Linux; elsewhere PyPI's torch, CPU-only on macOS and Windows already.
+# Default: cpu on Linux; elsewhere (macOS) PyPI's torch, CPU-only there already.
 TORCH  ?= $(if $(filter Linux,$(shell uname -s 2>/dev/null)),cpu,torch)
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 TORCH_PIP = $(if $(filter cpu,$(TORCH)),torch --index-url $(TORCH_CPU_INDEX),"$(TORCH)")
