@@ -2,9 +2,9 @@
 
 ``test_student_sets_up_from_scratch_and_checks`` builds the bundle, creates its environment with
 ``make setup TORCH=torch==2.13.0`` (a new .venv of about 1.6 GB, the course's .venv off PATH; 1 to 4
-minutes with pip's cache warm, about 90 s of CPU for the whole test), starts the student's JupyterLab and reads its page config, and runs the bundle's
-``make check`` on the blank release notebook (must fail, every visible test listed) and on a copy
-with the answers filled in (must pass). It needs ``make`` and a pip that can install
+minutes with pip's cache warm, about 90 s of CPU for the whole test), starts the student's
+JupyterLab and reads its page config, and runs the bundle's ``make check`` on the blank release
+notebook (must fail, every visible test listed) and on a copy with the answers filled in (must pass). It needs ``make`` and a pip that can install
 ``torch==2.13.0`` (from this machine's local mirror or PyPI): without them it skips, and under
 ``CI=true`` it fails. The other tests read what the Makefiles would run (``make -n``): nothing here
 downloads from PyTorch's index.
@@ -239,7 +239,7 @@ def test_student_sets_up_from_scratch_and_checks(tmp_path, monkeypatch):
     assert {"torch", "nbgrader", "jupyterlab", "normalization-course"} <= names, sorted(names)
 
     # the student's lab: instructor plugins off and locked, student plugins on; formgrader's server
-    # extension gone, Validate answering (and reading the bundle's nbgrader_config.py)
+    # extension gone, Validate answering and finding the blank notebook's failures
     mark = time.monotonic()
     cfg, answers = lab_page_config(py.parent, bundle, tmp_path / "home", monkeypatch, validate=True)
     print(f"student lab started, page config read, Validate run: {time.monotonic() - mark:.0f} s")
