@@ -127,7 +127,7 @@ def test_torch_choice_is_one_word_and_the_same_in_both_makefiles(tmp_path):
 
 
 def makefile_variables(path: Path) -> dict[str, str]:
-    return dict(re.findall(r"^([A-Z_]+)\s*[:?]?=\s*(.*?)\s*$", path.read_text(), re.M))
+    return dict(re.findall(r"^([A-Z_]+)[ \t]*[:?]?=[ \t]*(.*?)[ \t]*$", path.read_text(), re.M))
 
 
 def test_bundle_makefile_keeps_step_with_the_course_makefile(tmp_path):
