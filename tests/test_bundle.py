@@ -12,6 +12,7 @@ downloads from PyTorch's index.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import platform
@@ -234,7 +235,11 @@ def test_student_sets_up_from_scratch_and_checks(tmp_path, monkeypatch):
     listed = subprocess.run([str(py), "-m", "pip", "list", "--format=json"], capture_output=True, text=True,
                             env=student_env(), timeout=120)
     names = {p["name"].lower() for p in json.loads(listed.stdout)}
-    assert not [n for n in names if n.startswith("nvidia")], f"NVIDIA packages installed: {sorted(names)}"
+    # (the same wheel as the course's .venv: its CPU build here; PyPI's torch==2.13.0 on Linux would be CUDA)
+    course_nvidia = {d.metadata["Name"].lower() for d in importlib.metadata.distributions()
+                     if d.metadata["Name"].lower().startswith("nvidia")}
+    nvidia = sorted(n for n in names if n.startswith("nvidia") and n not in course_nvidia)
+    assert not nvidia, f"NVIDIA packages installed that the course's .venv does without: {nvidia}"
     assert not names & TEST_TOOLS, f"test tools installed in the student's environment: {sorted(names & TEST_TOOLS)}"
     assert {"torch", "nbgrader", "jupyterlab", "normalization-course"} <= names, sorted(names)
 
