@@ -62,7 +62,7 @@ grade: $(STAMP)
 	$(GRADING) grade $(if $(A),-a $(A),) $(if $(S),-s $(S),) $(if $(J),-j $(J),)
 
 export: $(STAMP)
-	$(GRADING) export $(if $(LMS),--lms $(LMS),)
+	$(GRADING) export $(if $(LMS),--lms $(LMS),) $(if $(A),-a $(A),)
 
 report: $(STAMP)
 	$(GRADING) report

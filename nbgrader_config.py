@@ -17,14 +17,14 @@ c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 
-# nbgrader's exchange (README "Running the class"): students fetch and submit with this course id.
+# nbgrader's exchange (README "Instructors: running the class"): students fetch and submit with this course id.
 # The exchange folder is nbgrader's default, /usr/local/share/nbgrader/exchange; on a shared server it must exist
 # and be writable by everyone (`mkdir -p /usr/local/share/nbgrader/exchange && chmod 777 /usr/local/share/nbgrader/exchange`).
 # Elsewhere, set it here and in each student's nbgrader_config.py, e.g.:
 #   c.Exchange.root = "/usr/local/share/nbgrader/exchange"
 c.CourseDirectory.course_id = "normalization-course"
 
-# An LMS download (README "Collecting from Canvas or Moodle"): put the zip in
+# An LMS download (README "From an LMS download"): put the zip in
 # downloaded/<id>/archive/ and run `nbgrader zip_collect <id>`; this collector reads Canvas's and
 # Moodle's file names and files each notebook as submitted/<LMS student id>/<id>/<id>.ipynb.
 c.ZipCollectApp.collector_plugin = "grading.lms.LmsCollector"

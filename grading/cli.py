@@ -35,6 +35,11 @@ EXIT_GRADER_FAILED = 3   # the grader itself failed (e.g. the database): see the
 
 
 def _settings(args):
+    if args.command != "check":  # the instructor's commands read and write the course's folders
+        root = Path(args.root or os.getcwd()).resolve()
+        if not (root / "nbgrader_config.py").is_file():
+            raise ConfigError(f"no nbgrader_config.py in {root}: run this from the course root (the folder that "
+                              f"holds nbgrader_config.py) or pass --root <course root>")
     return load_settings(args.root, db_url=getattr(args, "db_url", None),
                          cell_timeout=getattr(args, "cell_timeout", None),
                          submission_timeout=getattr(args, "submission_timeout", None),
@@ -59,8 +64,17 @@ def cmd_export(args) -> int:
     s = _settings(args)
     with Store(s.db_url) as store:
         rows = store.rows(args.assignment)
+    if args.assignment:
+        known = set(s.assignments()) | {r["assignment"] for r in rows}
+        unknown = sorted(set(args.assignment) - known)
+        if unknown:
+            raise ConfigError(f"unknown assignment(s) {unknown}; available: {sorted(known) or 'none'}")
     if args.lms:
-        from .lms import ROSTER, export_lms, read_roster
+        from .lms import ROSTER, export_lms, handed_in, read_roster
+
+        rows, nobody = handed_in(rows)
+        if nobody:
+            print(f"left out (no one has submitted them, so every student is 'missing'): {', '.join(nobody)}")
 
         default = s.root / ("lms_grades" if args.lms == "moodle" else f"lms_grades_{args.lms}.csv")
         written = export_lms(rows, args.lms, Path(args.out) if args.out else default, read_roster(s.root / ROSTER))

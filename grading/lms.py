@@ -14,7 +14,10 @@ reads both conventions:
 
 The student id is the number the LMS knows the student by (Canvas's user id, Moodle's participant
 id), so grades go back to the right row. Each assignment has one notebook, so whatever the student
-named the file, it becomes ``submitted/<student>/<id>/<id>.ipynb``. Names and late flags are kept in
+named the file, it becomes ``submitted/<student>/<id>/<id>.ipynb``. A student with several notebooks
+in the download (a scratch file, or two downloads side by side) has one graded: the one named like
+the assignment if there is one, then the latest (Canvas's highest submission id, else the newest
+file); the others are skipped with a warning that names them. Names and late flags are kept in
 ``lms_students.csv`` for the export.
 
 **Out.** ``python -m grading export --lms canvas|moodle|table`` writes, from the gradebook:
@@ -23,8 +26,9 @@ named the file, it becomes ``submitted/<student>/<id>/<id>.ipynb``. Names and la
   assignment (named by its id), and ``Final Points``, the total, which Canvas's importer treats as
   read-only;
 * ``moodle``: one offline grading worksheet per assignment, ``Identifier`` (``Participant <id>``),
-  ``Full name``, ``Grade`` (points), ``Maximum Grade``, for the assignment's "Upload grading
-  worksheet";
+  ``Full name``, ``Grade`` (points), ``Maximum Grade``, ``Last modified (grade)`` (when it was
+  graded; Moodle's importer requires the column and keeps a grade changed in Moodle since), for the
+  assignment's "Upload grading worksheet";
 * ``table``: ``student_id, name``, one column per assignment, ``total``, ``max_total``.
 """
 
@@ -37,7 +41,7 @@ from pathlib import Path
 
 from traitlets import Unicode
 
-CANVAS = re.compile(r"^(?P<login>[a-z0-9]+)_(?:(?P<late>late)_)?(?P<student_id>\d+)_(?P<submission_id>\d+)_(?P<file>.+)$")
+CANVAS = re.compile(r"^(?P<login>[^\W_]+)_(?:(?P<late>late)_)?(?P<student_id>\d+)_(?P<submission_id>\d+)_(?P<file>.+)$")
 MOODLE = re.compile(r"^(?P<name>.+?)_(?P<student_id>\d+)_assign(?:submission|feedback)_[a-z]+_(?P<file>.*)$")
 ROSTER = "lms_students.csv"
 ROSTER_COLUMNS = ("student_id", "lms", "name", "login", "assignment", "late", "file")
@@ -50,12 +54,12 @@ def parse_name(path: str) -> dict | None:
     m = CANVAS.match(name)
     if m:
         return {"lms": "canvas", "student_id": m["student_id"], "name": "", "login": m["login"],
-                "late": bool(m["late"]), "file": m["file"]}
+                "late": bool(m["late"]), "file": m["file"], "order": int(m["submission_id"])}
     for candidate in (name, "/".join(parts[-2:]) if len(parts) > 1 else None):
         m = MOODLE.match(candidate) if candidate else None
         if m:
             return {"lms": "moodle", "student_id": m["student_id"], "name": m["name"].strip(), "login": "",
-                    "late": False, "file": m["file"].lstrip("/")}
+                    "late": False, "file": m["file"].lstrip("/"), "order": 0}
     return None
 
 
@@ -79,12 +83,46 @@ class LmsCollector(_load_nbgrader_plugin_base()):
             return None
         coursedir = getattr(self.parent, "coursedir", None)
         aid = coursedir.assignment_id if coursedir is not None else ""
-        if aid:  # one notebook per assignment: whatever the student called the file
-            info["file_id"] = aid
-            self._remember(Path(coursedir.root), aid, info)
-        else:
-            info["file_id"] = re.sub(r"-\d+$", "", os.path.splitext(info["file"])[0])
-        return {"student_id": info["student_id"], "file_id": info["file_id"]}
+        if not aid:
+            stem = re.sub(r"-\d+$", "", os.path.splitext(info["file"])[0])
+            return {"student_id": info["student_id"], "file_id": stem}
+        chosen = self._choices(submitted_file, aid).get(info["student_id"])
+        if chosen is not None and os.path.abspath(chosen) != os.path.abspath(submitted_file):
+            return None  # another notebook of this student is graded (warned once, in _choices)
+        self._remember(Path(coursedir.root), aid, info)
+        return {"student_id": info["student_id"], "file_id": aid}  # one notebook per assignment
+
+    def _choices(self, submitted_file: str, aid: str) -> dict[str, str]:
+        """student id -> the one notebook of theirs to grade, decided once over the whole download."""
+        if getattr(self, "_chosen", None) is not None:
+            return self._chosen
+        app = self.parent
+        try:
+            top = app._format_collect_path(app.extracted_directory)
+        except Exception:  # another nbgrader: the folder of the first file
+            top = os.path.dirname(submitted_file)
+        found: dict[str, list[tuple]] = {}
+        for folder, _, names in os.walk(top):
+            for name in names:
+                path = os.path.join(folder, name)
+                info = parse_name(path) if os.path.splitext(name)[1] in self.valid_ext else None
+                if info is None:
+                    continue
+                stem = os.path.splitext(info["file"])[0]
+                named = re.sub(r"-\d+$", "", stem) == aid
+                again = int(m.group(1)) if (m := re.search(r"-(\d+)$", stem)) else 0
+                found.setdefault(info["student_id"], []).append(
+                    (named, info["order"], again, os.path.getmtime(path), path))
+        self._chosen = {}
+        for sid, candidates in found.items():
+            candidates.sort()
+            best = candidates[-1][-1]
+            self._chosen[sid] = best
+            if len(candidates) > 1:
+                skipped = [os.path.relpath(c[-1], top) for c in candidates[:-1]]
+                self.log.warning("student %s has %d notebooks for %s in the download: grading %s, skipping %s",
+                                 sid, len(candidates), aid, os.path.relpath(best, top), skipped)
+        return self._chosen
 
     def _remember(self, root: Path, aid: str, info: dict) -> None:
         path = root / self.roster
@@ -116,6 +154,15 @@ def _names(roster: list[dict]) -> dict[str, dict]:
     return out
 
 
+def handed_in(rows: list[dict]) -> tuple[list[dict], list[str]]:
+    """The rows of assignments that someone submitted, and the assignments no one did.
+
+    Grading every assignment records every student as ``missing`` for those not yet handed in;
+    exported, those zeros would overwrite whatever the LMS holds for them."""
+    seen = {r["assignment"] for r in rows if r["status"] != "missing"}
+    return [r for r in rows if r["assignment"] in seen], sorted({r["assignment"] for r in rows} - seen)
+
+
 def _points(rows: list[dict]):
     """(students, assignments, score[student][assignment], max score per assignment)."""
     scores: dict[str, dict[str, float]] = {}
@@ -138,6 +185,7 @@ def export_lms(rows: list[dict], fmt: str, out: Path, roster: list[dict]) -> lis
     """Write the grades for an LMS; return the files written."""
     students, aids, scores, maxima = _points(rows)
     names = _names(roster)
+    graded = {(r["student"], r["assignment"]): r["graded_at"] for r in rows if r.get("graded_at")}
     out = Path(out)
     if fmt == "moodle":
         out.mkdir(parents=True, exist_ok=True)
@@ -146,10 +194,10 @@ def export_lms(rows: list[dict], fmt: str, out: Path, roster: list[dict]) -> lis
             path = out / f"moodle_{aid}.csv"
             with open(path, "w", newline="", encoding="utf-8") as fh:
                 w = csv.writer(fh)
-                w.writerow(["Identifier", "Full name", "Grade", "Maximum Grade"])
+                w.writerow(["Identifier", "Full name", "Grade", "Maximum Grade", "Last modified (grade)"])
                 for s in students:
                     w.writerow([f"Participant {s}", names.get(s, {}).get("name", ""),
-                                _cell(scores.get(s, {}).get(aid)), _cell(maxima[aid])])
+                                _cell(scores.get(s, {}).get(aid)), _cell(maxima[aid]), graded.get((s, aid), "-")])
             written.append(path)
         return written
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -170,6 +218,6 @@ def export_lms(rows: list[dict], fmt: str, out: Path, roster: list[dict]) -> lis
                 w.writerow([who.get("name") or who.get("login") or s, s, "", "", "", *(_cell(got.get(a)) for a in aids),
                             _cell(total)])
             else:
-                w.writerow([s, who.get("name", ""), *(_cell(got.get(a)) for a in aids), _cell(total),
+                w.writerow([s, who.get("name") or who.get("login", ""), *(_cell(got.get(a)) for a in aids), _cell(total),
                             _cell(sum(maxima.values()))])
     return [out]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import List
 
 from . import assemble as asm
 from .feedback import scrub, scrub_output
@@ -55,6 +56,11 @@ def _error_message(cell, secret) -> str:
 
 class HideHiddenTests(NbGraderPreprocessor):
     """Replace each hidden test cell by its docstring and verdict; scrub hidden lines from outputs."""
+
+    # nbconvert's HTML exporter configures this for every preprocessor it runs; declared here (as
+    # nbgrader's GetGrades does) so that it is a known option, not a warning on every run.
+    display_data_priority = List(["text/html", "application/pdf", "text/latex", "image/svg+xml", "image/png",
+                                  "image/jpeg", "text/plain"]).tag(config=True)
 
     def preprocess(self, nb, resources):
         sources = _gradebook_sources(resources)

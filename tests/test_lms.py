@@ -23,13 +23,18 @@ sys.path.insert(0, str(ROOT))
 from grading.demo import TOY_ID, student_version, write_toy_assignment  # noqa: E402
 from grading.lms import parse_name  # noqa: E402
 
-# file name in the download -> (LMS student id, answers: "perfect" or "blank"); None: not collected
+# file name in the download -> (LMS student id, answers: "perfect" or "blank"); None: not collected.
+# A third element False marks a notebook that loses to another of the same student's.
 CANVAS = {
     "smithjane_4101_90001_toy_grading.ipynb": ("4101", "perfect"),
-    "doejohn_late_4102_90002_toy_grading-1.ipynb": ("4102", "perfect"),  # late, uploaded twice
+    "smithjane_4101_90001_scratch.ipynb": ("4101", "blank", False),  # the one named like the assignment wins
+    "doejohn_late_4102_90002_toy_grading-1.ipynb": ("4102", "blank", False),  # late, uploaded twice
     "leealex_4103_90003_my_answers.ipynb": ("4103", "blank"),  # renamed by the student
+    "müllerjörg_4104_90004_toy_grading.ipynb": ("4104", "perfect"),
     "smithjane_4101_90001_notes.txt": None,  # not a notebook
 }
+# a second download beside the first: doejohn resubmitted (a higher submission id wins)
+CANVAS_AGAIN = {"doejohn_late_4102_90007_toy_grading.ipynb": ("4102", "perfect")}
 MOODLE = {
     "Jane Smith_771_assignsubmission_file_toy_grading.ipynb": ("771", "perfect"),
     "John Doe_772_assignsubmission_file_/toy_grading.ipynb": ("772", "blank"),  # "in folders"
@@ -54,6 +59,16 @@ def test_parse_name_reads_both_conventions():
     assert parse_name("x/Jane Smith_771_assignsubmission_file_a.ipynb")["name"] == "Jane Smith"
 
 
+def test_export_leaves_out_assignments_no_one_submitted():
+    from grading.lms import handed_in
+
+    rows = [{"assignment": a, "student": s, "status": st} for a, s, st in
+            [("01", "ann", "ok"), ("01", "bob", "missing"), ("02", "ann", "missing"), ("02", "bob", "missing")]]
+    kept, nobody = handed_in(rows)
+    assert nobody == ["02"] and [r["assignment"] for r in kept] == ["01", "01"], (
+        f"02 has no submission and must be left out (its zeros would overwrite the LMS); kept {kept}, left out {nobody}")
+
+
 def _grade(course: Path, *args: str) -> subprocess.CompletedProcess:
     proc = subprocess.run([sys.executable, "-m", "grading", "--root", str(course), *args], cwd=course,
                           capture_output=True, text=True, timeout=600)
@@ -72,15 +87,21 @@ def test_lms_download_collected_graded_and_exported(tmp_path, lms):
     source = write_toy_assignment(course)
     answers = {"perfect": student_version(nbformat.read(str(source), as_version=4)),
                "blank": nbformat.read(str(course / "notebooks" / TOY_ID / f"{TOY_ID}.ipynb"), as_version=4)}
-    files = {**LMS[lms], **STRAY}
+    downloads = {f"{lms}_download.zip": {**LMS[lms], **STRAY}}
+    if lms == "canvas":
+        downloads["canvas_download (1).zip"] = CANVAS_AGAIN
     archive = course / "downloaded" / TOY_ID / "archive"
     archive.mkdir(parents=True)
-    with zipfile.ZipFile(archive / f"{lms}_download.zip", "w") as zf:
-        for name, who in files.items():
-            zf.writestr(name, nbformat.writes(answers[who[1]]) if who else "not a notebook\n")
+    for zname, files in downloads.items():
+        with zipfile.ZipFile(archive / zname, "w") as zf:
+            for name, who in files.items():
+                zf.writestr(name, nbformat.writes(answers[who[1]]) if who else "not a notebook\n")
 
     collect = nbgrader("zip_collect", TOY_ID, cwd=course)
-    expected = {sid: kind for sid, kind in (w for w in files.values() if w)}
+    expected = {w[0]: w[1] for files in downloads.values() for w in files.values() if w and (len(w) < 3 or w[2])}
+    if lms == "canvas":
+        for warned in ("student 4101 has 2 notebooks", "student 4102 has 2 notebooks"):
+            assert warned in collect.stderr, f"zip_collect should warn {warned!r}:\n{collect.stderr[-3000:]}"
     submitted = course / "submitted"
     found = sorted(p.name for p in submitted.iterdir())
     assert found == sorted(expected), f"zip_collect made submitted/{found}; expected the LMS ids {sorted(expected)}\n{collect.stderr[-2000:]}"
@@ -108,16 +129,17 @@ def test_lms_download_collected_graded_and_exported(tmp_path, lms):
         assert by_id["4101"][0] == "smithjane", f"Canvas's name for the student should label the row: {by_id['4101']}"
         roster = {r[0]: r for r in _rows(course / "lms_students.csv")[1:]}
         assert roster["4102"][5] == "yes" and roster["4101"][5] == "", f"Canvas's late flag: {roster}"
+        assert roster["4101"][6] == "toy_grading.ipynb", f"the roster should record the notebook graded: {roster['4101']}"
     else:
         _grade(course, "export", "--lms", "moodle")
         rows = _rows(course / "lms_grades" / f"moodle_{TOY_ID}.csv")
-        assert rows[0] == ["Identifier", "Full name", "Grade", "Maximum Grade"], rows[0]
+        assert rows[0] == ["Identifier", "Full name", "Grade", "Maximum Grade", "Last modified (grade)"], rows[0]
         by_id = {r[0]: r for r in rows[1:]}
         assert sorted(by_id) == sorted(f"Participant {s}" for s in expected), f"worksheet rows: {sorted(by_id)}"
         assert by_id["Participant 771"][1] == "Jane Smith" and by_id["Participant 772"][1] == "John Doe", by_id
         for sid, kind in expected.items():
             row = by_id[f"Participant {sid}"]
-            assert float(row[2]) == score[kind] and float(row[3]) == TOP, f"{sid} ({kind}): {row}"
+            assert float(row[2]) == score[kind] and float(row[3]) == TOP and row[4].startswith("20"), f"{sid} ({kind}): {row}"
     table = course / "table.csv"
     _grade(course, "export", "--lms", "table", "--out", str(table))
     rows = _rows(table)
