@@ -93,10 +93,12 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float = 600) ->
 
 
 class Lab:
-    """A JupyterLab server on loopback, its root ``root_dir``, started in ``cwd``."""
+    """A JupyterLab server on loopback, its root ``root_dir``, started in ``cwd`` with the jupyter of
+    ``bindir`` (default: this environment's)."""
 
-    def __init__(self, root_dir: Path, cwd: Path, home: Path, log: Path):
+    def __init__(self, root_dir: Path, cwd: Path, home: Path, log: Path, bindir: Path | None = None):
         self.root_dir, self.cwd, self.home, self.log_path = Path(root_dir), Path(cwd), Path(home), Path(log)
+        self.bindir = Path(bindir) if bindir else BIN
         self.port = free_port()
         self.token = secrets.token_hex(16)
         self.proc: subprocess.Popen | None = None
@@ -124,7 +126,7 @@ class Lab:
 
     def start(self) -> "Lab":
         self._write_settings()
-        cmd = [str(BIN / "jupyter"), "lab", "--no-browser", f"--port={self.port}", "--ServerApp.port_retries=0",
+        cmd = [str(self.bindir / "jupyter"), "lab", "--no-browser", f"--port={self.port}", "--ServerApp.port_retries=0",
                "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={self.token}", f"--ServerApp.root_dir={self.root_dir}"]
         if os.getuid() == 0:
             cmd.append("--allow-root")

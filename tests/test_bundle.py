@@ -168,11 +168,10 @@ def test_student_files_are_the_runtime_only(tmp_path):
 # --- JupyterLab: the page config a running server hands the browser ------------------------------------
 
 
-def lab_page_config(bindir: Path, folder: Path, home: Path, monkeypatch, validate: bool = False) -> tuple[dict, dict]:
+def lab_page_config(bindir: Path, folder: Path, home: Path, validate: bool = False) -> tuple[dict, dict]:
     """Start ``bindir``'s jupyter lab in ``folder``; its /lab page config and the answers of nbgrader's
     endpoints (formgrader, Validate's version check, and with ``validate`` Validate on the release notebook)."""
-    monkeypatch.setattr(browser_util, "BIN", bindir)  # Lab starts the jupyter of browser_util.BIN
-    lab = browser_util.Lab(folder, folder, home, home / "lab.log").start()
+    lab = browser_util.Lab(folder, folder, home, home / "lab.log", bindir=bindir).start()
     try:
         with urllib.request.urlopen(lab.url("lab"), timeout=30) as resp:
             html = resp.read().decode()
@@ -197,8 +196,8 @@ def lab_page_config(bindir: Path, folder: Path, home: Path, monkeypatch, validat
         lab.stop()
 
 
-def test_course_lab_keeps_instructor_tools(tmp_path, monkeypatch):
-    cfg, answers = lab_page_config(COURSE_BIN, ROOT, tmp_path / "home", monkeypatch)
+def test_course_lab_keeps_instructor_tools(tmp_path):
+    cfg, answers = lab_page_config(COURSE_BIN, ROOT, tmp_path / "home")
     nbgrader_off = [e for e in cfg.get("disabledExtensions", []) if "nbgrader" in e]
     assert not nbgrader_off, f"the course's lab (instructors) has nbgrader plugins disabled: {nbgrader_off}"
     assert answers["formgrader"] == (200, {"status": True}), f"formgrader in the course's lab: {answers['formgrader']}"
@@ -212,7 +211,7 @@ def check_summary(out: str) -> tuple[int, int]:
     return (int(found.group(1)), int(found.group(2))) if found else (-1, -1)
 
 
-def test_student_sets_up_from_scratch_and_checks(tmp_path, monkeypatch):
+def test_student_sets_up_from_scratch_and_checks(tmp_path):
     t0 = time.monotonic()
     require(shutil.which("make") is not None, "make")
     require(shutil.which("python3", path=student_env()["PATH"]) is not None, "python3 on PATH (outside .venv)")
@@ -246,7 +245,7 @@ def test_student_sets_up_from_scratch_and_checks(tmp_path, monkeypatch):
     # the student's lab: instructor plugins off and locked, student plugins on; formgrader's server
     # extension gone, Validate answering and finding the blank notebook's failures
     mark = time.monotonic()
-    cfg, answers = lab_page_config(py.parent, bundle, tmp_path / "home", monkeypatch, validate=True)
+    cfg, answers = lab_page_config(py.parent, bundle, tmp_path / "home", validate=True)
     print(f"student lab started, page config read, Validate run: {time.monotonic() - mark:.0f} s")
     disabled, locked = set(cfg.get("disabledExtensions", [])), set(cfg.get("lockedExtensions", []))
     assert set(bd.INSTRUCTOR_LAB_PLUGINS) <= disabled, f"instructor plugins still on: {set(bd.INSTRUCTOR_LAB_PLUGINS) - disabled}"
