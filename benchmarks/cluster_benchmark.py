@@ -7,12 +7,15 @@
 Builds a class of ``--students`` submissions of a real assignment in a temporary folder (student i
 answers the first i mod (exercises + 1) exercises, so scores spread from zero to full marks),
 grades it with the local pool (``-j`` = the workers) and with a ``distributed.LocalCluster`` of as
-many single-threaded worker processes, each in its own copy of the course, alternating when
-``--repeat`` > 1 so that a change in the machine's load hits both alike. The cluster is started
-before its clock starts (a course keeps one running); connecting to it, checking its workers and
-shipping every submission as data are timed. Prints both wall times, their ratio (the cost of
-Dask), the cost of one submission in core-seconds and so the submissions graded per core-hour,
-and whether both backends gave every student the same status and score.
+many single-threaded worker processes, each in its own copy of the course; with ``--repeat`` > 1
+in the order local, dask, dask, local, ... so that a change in the machine's load hits both alike.
+The cluster is started before its clock starts (a course keeps one running); connecting to it,
+checking its workers and shipping every submission as data are timed. Prints both wall times and
+their ratio (the cost of Dask); how busy each kept its workers (the seconds the worker processes
+spent grading, summed, over workers x wall time: other load on the machine slows grading and wall
+time alike, so the ratio of these shows the cost of Dask even on a busy machine); the cost of one
+submission in core-seconds and so the submissions graded per core-hour; and whether both backends
+gave every student the same status and score.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ def main(argv=None) -> int:
     numbers: dict = {"assignment": args.assignment, "students": args.students, "cpus": os.cpu_count(),
                      "workers": args.jobs, "load_average_before": os.getloadavg()[0]}
     walls: dict[str, list[float]] = {"local": [], "dask": []}
+    busy: dict[str, list[float]] = {"local": [], "dask": []}
     outcome: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="cluster-bench-") as tmp:
         template = Path(tmp) / "template"
@@ -80,25 +84,31 @@ def main(argv=None) -> int:
         numbers["cluster_start_s"] = round(time.perf_counter() - start, 2)
         try:
             for run in range(max(1, args.repeat)):
-                for backend in ("local", "dask"):
+                for backend in ("local", "dask") if run % 2 == 0 else ("dask", "local"):
                     course = Path(tmp) / f"{backend}-{run}"
                     shutil.copytree(template, course)
                     settings = load_settings(course, workers=args.jobs,
                                              scheduler=cluster.scheduler_address if backend == "dask" else None)
                     wall, results = timed_grade(settings)
                     walls[backend].append(wall)
+                    busy[backend].append(sum(r["seconds"] for r in results) / (args.jobs * wall))
                     outcome[backend] = {r["student"]: (r["status"], r["score"]) for r in results}
                     if backend == "local":
                         numbers["median_submission_s"] = round(statistics.median(r["seconds"] for r in results), 2)
                     shutil.rmtree(course)
-                    print(f"  {backend:<5} run {run + 1}: {wall:.1f} s", file=sys.stderr)
+                    print(f"  {backend:<5} run {run + 1}: {wall:.1f} s, workers busy {busy[backend][-1]:.0%}, "
+                          f"load {os.getloadavg()[0]:.1f}", file=sys.stderr)
         finally:
             cluster.close()
     local, dask = statistics.median(walls["local"]), statistics.median(walls["dask"])
+    busy_local, busy_dask = statistics.median(busy["local"]), statistics.median(busy["dask"])
     core_s = min(args.jobs, os.cpu_count() or 1) * local / args.students
     numbers.update({
         "local_wall_s": [round(w, 2) for w in walls["local"]], "dask_wall_s": [round(w, 2) for w in walls["dask"]],
         "dask_over_local": round(dask / local, 3),
+        "workers_busy_local": [round(b, 3) for b in busy["local"]],
+        "workers_busy_dask": [round(b, 3) for b in busy["dask"]],
+        "dask_over_local_busy": round(busy_local / busy_dask, 3),
         "core_seconds_per_submission_local": round(core_s, 2),
         "submissions_per_core_hour_local": round(3600 / core_s),
         "submissions_per_core_hour_dask": round(3600 * args.students / (min(args.jobs, os.cpu_count() or 1) * dask)),

@@ -107,7 +107,12 @@ class DaskBackend:
 
     def _check(self, mode: str, limits: sb.Limits, log) -> None:
         here = environment()
-        theirs = self.client.run(environment)
+        try:
+            theirs = self.client.run(environment)
+        except Exception as err:  # typically: the workers cannot import grading
+            raise ClusterError(f"the Dask workers could not run the course's code ({type(err).__name__}: "
+                               f"{str(err)[:300]}); install the course on every worker machine, the same way as "
+                               f"here (pip install -e '.[cluster]' in a checkout of the same commit)") from None
         differ = []
         for addr, env in sorted(theirs.items()):
             diff = [f"{k} {env.get(k, 'missing')} (here {v})" for k, v in here.items() if env.get(k) != v]
@@ -139,8 +144,8 @@ class DaskBackend:
                 f"(start `dask worker {self.address} --nthreads 1 --nworkers N`)")
 
     def _capacity(self) -> tuple[int, int]:
-        info = self.client.scheduler_info().get("workers", {})
-        return len(info), sum(int(w.get("nthreads", 1)) for w in info.values())
+        threads = self.client.nthreads()  # every worker (scheduler_info may list only a few)
+        return len(threads), sum(threads.values())
 
     def describe(self) -> str:
         n, threads = self._capacity()
@@ -148,6 +153,8 @@ class DaskBackend:
 
     def run(self, jobs, make_task):
         """Yield ``(job, outcome)`` as each task finishes; the outcome is grade_task's dict or an exception."""
+        from concurrent.futures import CancelledError
+
         from distributed import as_completed
 
         from .batch import grade_task
@@ -179,6 +186,9 @@ class DaskBackend:
             job = in_flight.pop(fut.key)
             try:
                 out = fut.result()
+            except CancelledError:  # the scheduler forgot it (restarted, or this client lost it)
+                raise RuntimeError(f"the Dask scheduler at {self.address} dropped the task of "
+                                   f"{job['assignment']}/{job['student']}") from None
             except Exception as err:  # e.g. KilledWorker: the workers running it kept dying
                 out = err
             fut.release()

@@ -33,8 +33,8 @@ from grading.demo import make_demo_class
 
 AID = "07_beyond_batchnorm"  # the fastest real assignment (about 5 s a notebook)
 # the demo students worth comparing: every kind but the infinite loop (a cell timeout each)
-STUDENTS = ("perfect", "partial", "exception", "kernel_death", "corrupt", "missing", "tamper")
-KILL_STUDENTS = ("perfect", "blank", "exception", "stripped_metadata")
+STUDENTS = ("perfect", "exception", "kernel_death", "corrupt", "missing", "tamper", "stripped_metadata")
+KILL_STUDENTS = ("perfect", "blank", "exception")
 
 
 def _missing_distributed():
