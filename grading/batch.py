@@ -305,6 +305,8 @@ def build_task(job: dict, source_text: str, settings: Settings, limits: sb.Limit
 
 
 def _write_files(folder: Path, task: dict) -> None:
+    """The task's files under ``folder``, with their original times, readable by everyone whatever
+    the umask (a sandbox runs under a uid of its own; its bind of the folder is read-only)."""
     folder.mkdir(parents=True)
     for rel, data in task["files"].items():
         target = folder / rel
@@ -312,9 +314,12 @@ def _write_files(folder: Path, task: dict) -> None:
             raise ValueError(f"a file path outside the submission folder: {rel[:200]!r}")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+        os.chmod(target, 0o644)
         mtime = task["mtimes"].get(rel)
         if mtime is not None:  # the submission's time is part of its result (when no timestamp.txt)
             os.utime(target, ns=(mtime, mtime))
+    for top, dirs, _ in os.walk(folder):
+        os.chmod(top, 0o755)
 
 
 _BOXES: dict = {}
