@@ -346,6 +346,9 @@ def grade_task(task: dict, *, box: sb.Sandbox | None = None, workdir: Path | Non
     sandbox (default: a temporary one). ``parallel``: tasks running at once on this machine (for
     the BLAS threads; default one per core). Submissions never make it raise.
     """
+    from . import skip_slow_optional_imports
+
+    skip_slow_optional_imports()  # a Dask worker process never ran the CLI that does it
     conf = task["settings"]
     limits = sb.Limits(**conf["limits"])
     out = {"key": task["key"], "result": None, "notebook": None}

@@ -127,8 +127,11 @@ class DaskBackend:
         if mode == "required" and off:
             raise sb.SandboxError("c.CourseGrading.sandbox = 'required' but the sandbox does not work on "
                                   + "; ".join(f"{a}: {why}" for a, why in off.items()))
-        n, threads = self._capacity()
-        if not boxes:
+        n = self._capacity()[0]
+        if mode == "off":
+            log("sandbox: off -> submissions run with the Dask workers' own permissions "
+                "(c.CourseGrading.sandbox = 'off')")
+        elif not boxes:
             log(f"sandbox: {mode} -> decided by each worker when it joins (no workers yet)")
         elif not off:
             log(f"sandbox: {mode} -> on, on all {len(boxes)} worker(s) (bubblewrap: no network, own PID "
@@ -137,8 +140,7 @@ class DaskBackend:
             line = (f"sandbox: {mode} -> off on {len(off)} of {len(boxes)} worker(s): "
                     + "; ".join(f"{a}: {why}" for a, why in off.items()))
             log(line)
-            if mode != "off":
-                print(f"WARNING: {line}", file=sys.stderr)
+            print(f"WARNING: {line}", file=sys.stderr)
         if not n:
             log(f"no Dask workers are connected to {self.address} yet: the submissions wait for them "
                 f"(start `dask worker {self.address} --nthreads 1 --nworkers N`)")
