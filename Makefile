@@ -80,3 +80,8 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/grading_benchmark.py $(if $(A),--assignment $(A),)
+
+# The same class graded by the local pool and by a two-worker Dask LocalCluster: both times, their ratio.
+.PHONY: bench-cluster
+bench-cluster: $(STAMP)
+	$(BIN)/python benchmarks/cluster_benchmark.py $(if $(A),--assignment $(A),) $(if $(N),--students $(N),)

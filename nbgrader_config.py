@@ -65,3 +65,4 @@ c.CourseGrading.submission_timeout = 900  # seconds for one whole submission bef
 c.CourseGrading.max_output_bytes = 1_000_000  # output kept per cell; the excess is dropped and noted
 c.CourseGrading.workers = 0  # submissions graded at once; 0 = one per CPU core
 c.CourseGrading.probe_timeout = 10  # seconds a kernel may take to answer after an interrupted cell
+# c.CourseGrading.scheduler = "tcp://grading-head:8786"  # grade on this Dask cluster (README "Grading a very large class")

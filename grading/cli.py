@@ -2,8 +2,9 @@
 
 Instructors (run from the course root, where nbgrader_config.py lives):
 
-    grade   [-a ID ...] [-s STUDENT ...] [-j N] [--sandbox MODE]
+    grade   [-a ID ...] [-s STUDENT ...] [-j N] [--sandbox MODE] [--scheduler tcp://HOST:PORT]
                                                   grade submitted/ in parallel, record, export CSV
+                                                  (on a Dask cluster with --scheduler)
     export  [--lms canvas|moodle|table]           write the grades CSV from the gradebook (or for an LMS)
     report  [-a ID ...]                           statistics as CSV, PNG figures and one HTML page
     bundle  [--out DIR]                           the folder handed to students
@@ -15,7 +16,10 @@ Students:
 
 Exit codes of grade: 0 every submission graded (whatever its status); 1 graded, but the grader
 failed on some submissions (grader_error, invalid_result); 2 bad settings, or the sandbox is
-required and does not work; 3 the grader itself failed (e.g. the database), rerun to finish.
+required and does not work, or --scheduler given but the Dask scheduler cannot be reached within
+5 s, its workers lack the course's environment or ``distributed`` is not installed (nothing is
+graded and the gradebook is untouched); 3 the grader itself failed (e.g. the database), rerun to
+finish.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ from .config import ConfigError, load_settings
 
 # Exit codes of `grade` (and the other commands): what went wrong, for scripts.
 EXIT_SOME_FAILED = 1     # graded and recorded, but the grader failed on some submissions (their notes say why)
-EXIT_CONFIG = 2          # bad settings or arguments, or the sandbox is required and does not work: nothing graded
+EXIT_CONFIG = 2          # bad settings or arguments, the sandbox is required and does not work, or the Dask
+                         # scheduler is unreachable or unfit: nothing graded, the gradebook untouched
 EXIT_GRADER_FAILED = 3   # the grader itself failed (e.g. the database): see the message; rerun to finish
 
 
@@ -43,7 +48,8 @@ def _settings(args):
     return load_settings(args.root, db_url=getattr(args, "db_url", None),
                          cell_timeout=getattr(args, "cell_timeout", None),
                          submission_timeout=getattr(args, "submission_timeout", None),
-                         workers=getattr(args, "jobs", None), sandbox=getattr(args, "sandbox", None))
+                         workers=getattr(args, "jobs", None), sandbox=getattr(args, "sandbox", None),
+                         scheduler=getattr(args, "scheduler", None))
 
 
 def cmd_grade(args) -> int:
@@ -136,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--submission-timeout", type=float, help="seconds per submission")
     g.add_argument("--sandbox", choices=("auto", "required", "off"),
                    help="run each submission in bubblewrap (default: c.CourseGrading.sandbox, auto)")
+    g.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="grade on the workers of this Dask scheduler (default: c.CourseGrading.scheduler; "
+                        "none: on this machine); needs pip install normalization-course[cluster]")
     g.set_defaults(func=cmd_grade)
 
     e = sub.add_parser("export", help="write the grades CSV from the gradebook")

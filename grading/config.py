@@ -14,6 +14,7 @@ agree. Settings only this package uses live in the same file under ``c.CourseGra
     c.CourseGrading.max_file_bytes = 2**30       # size of any one file a submission writes
     c.CourseGrading.disk_limit = 2**30           # size of the sandbox's /work and of its /tmp
     c.CourseGrading.max_result_bytes = 64 * 2**20  # what a worker may send back
+    c.CourseGrading.scheduler = "tcp://host:8786" # grade on this Dask cluster; "" = on this machine
 
 The file is parsed rather than executed (see :func:`read_literal_config`). Command-line options
 override the file.
@@ -55,6 +56,7 @@ class Settings:
     max_file_bytes: int = 1 << 30
     disk_limit: int = 1 << 30
     max_result_bytes: int = 64 << 20
+    scheduler: str = ""  # a Dask scheduler's address (grading.cluster); empty: grade on this machine
 
     def limits(self):
         from .sandbox import Limits
@@ -158,7 +160,7 @@ def load_settings(root: str | os.PathLike | None = None, **overrides) -> Setting
         for key, kind in (("submission_timeout", float), ("max_output_bytes", int), ("workers", int),
                           ("probe_timeout", float), ("report_dir", str), ("grades_csv", str), ("sandbox", str),
                           ("memory_limit", int), ("max_processes", int), ("max_file_bytes", int),
-                          ("disk_limit", int), ("max_result_bytes", int)):
+                          ("disk_limit", int), ("max_result_bytes", int), ("scheduler", str)):
             if key in cg:
                 try:
                     values[key] = kind(cg[key])
@@ -181,6 +183,9 @@ def load_settings(root: str | os.PathLike | None = None, **overrides) -> Setting
         raise ConfigError(f"c.CourseGrading.memory_limit must be at least 256 MiB (a kernel needs it), got {settings.memory_limit}")
     if settings.max_result_bytes < 1 << 20:
         raise ConfigError(f"c.CourseGrading.max_result_bytes must be at least 1 MiB, got {settings.max_result_bytes}")
+    if settings.scheduler and ":" not in settings.scheduler:
+        raise ConfigError(f"c.CourseGrading.scheduler (--scheduler) must be a Dask scheduler's address such as "
+                          f"tcp://host:8786, got {settings.scheduler!r}")
     if settings.max_output_bytes < 1000:
         raise ConfigError(f"max_output_bytes must be at least 1000, got {settings.max_output_bytes}")
     return replace(settings, db_url=_absolute_db_url(settings.db_url, root))
