@@ -98,6 +98,19 @@ does a similar run and reports failing cells (save the notebook first). Hidden t
 look empty) are added at grading time and check more cases: passing the visible tests is
 necessary, not sufficient. Your feedback after grading lists every hidden test with its result and
 message, but not its code.
+
+## Hand in
+
+Your instructor says which way:
+
+* **nbgrader's exchange** (a JupyterHub, or a shared machine): in JupyterLab, *Nbgrader >
+  Assignments* lists the assignments released to you: **Fetch** one, work in the copy it makes,
+  **Submit** (again to replace it; the latest counts, and the time is recorded), and after grading
+  **Fetch Feedback**. The same from a terminal:
+  `nbgrader fetch_assignment <id> --course normalization-course`, then `nbgrader submit <id>
+  --course normalization-course` and `nbgrader fetch_feedback <id> --course normalization-course`.
+* **An upload to your LMS** (Canvas, Moodle): upload your one notebook for the assignment; its file
+  name does not matter. Feedback comes back as a page, `<id>.html`.
 """
 
 # The set-up part is the course Makefile's (same PYTHON, VENV, TORCH, TORCH_CPU_INDEX, LAB_ARGS);
