@@ -33,7 +33,7 @@ from conftest import ROOT
 CHROMIUM = Path("/usr/bin/chromium")
 # Debian's chromium on a closed network: no sandbox (root), no GPU, nothing that phones home.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 SHOTS = ROOT / "tests" / "browser_screenshots"  # git-ignored; a folder per test, kept only when it fails
 BIN = Path(sys.executable).parent
 LAB_START_TIMEOUT = 60  # seconds until /api/status answers

@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import html.parser
 import http.server
-import os
 import re
 import shutil
 import subprocess
@@ -22,11 +21,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import nbformat
-import pytest
 
+from browser_util import CHROMIUM, CHROMIUM_ARGS, sync_playwright_or_skip
 from conftest import ASSIGNMENTS, MIN_EXERCISES, NOTEBOOKS, ROOT, SOLUTIONS
 
-CHROMIUM = Path("/usr/bin/chromium")
 MARK = "SITELEAK"
 
 
@@ -178,16 +176,7 @@ def _serve(folder: Path):
 
 def check_math_and_figures_render_in_chromium(built, shots: Path):
     """Debian's chromium, driven by Playwright (no browser download), opens two pages over loopback."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-    missing = [what for what, ok in (("Debian package chromium (/usr/bin/chromium)", CHROMIUM.is_file()),
-                                     ("Python package playwright", sync_playwright is not None)) if not ok]
-    if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the browser test; missing: {missing}")
-        pytest.skip(f"needs {', '.join(missing)}")
+    sync_playwright = sync_playwright_or_skip()
     _, out, _, _ = built
     shots.mkdir(parents=True, exist_ok=True)
     server = _serve(out)
@@ -196,9 +185,7 @@ def check_math_and_figures_render_in_chromium(built, shots: Path):
     results = {}
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--disable-quic"])
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.on("request", lambda req: external.append(req.url)
                     if not req.url.startswith((f"http://127.0.0.1:{port}/", "data:", "blob:", "about:")) else None)
